@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "thuvien.catalog"
+    verbose_name = "Biên mục"

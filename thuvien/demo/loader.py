@@ -1,0 +1,71 @@
+"""Build the demo network in the database through the same actions a library would use."""
+
+from __future__ import annotations
+
+import io
+
+import pymarc
+from django.db import transaction
+
+from thuvien.accounts.models import StaffRole, User
+from thuvien.catalog.actions import ImportReport, import_marc
+from thuvien.demo.generator import demo_people, generate_network, generate_records
+from thuvien.network.actions import add_library
+from thuvien.network.models import Library
+from thuvien.search.indexer import apply_outbox
+
+DEFAULT_RECORDS = 6000
+
+
+def demo_exists() -> bool:
+    return Library.objects.exists()
+
+
+@transaction.atomic
+def create_network(seed: int = 1) -> list[dict]:
+    libraries = generate_network(seed)
+    for lib in libraries:
+        extra = {k: v for k, v in lib.items() if k not in {"code", "name", "kind", "parent"}}
+        add_library(lib["code"], lib["name"], lib["kind"], lib.get("parent"), **extra)
+    return libraries
+
+
+@transaction.atomic
+def create_people(libraries: list[dict]) -> dict:
+    people = demo_people(libraries)
+    root = next(lib["code"] for lib in libraries if not lib.get("parent"))
+    for person in people.get("staff", []):
+        superuser = "admin" in person["roles"] and person["library"] == root
+        user = User.objects.create_user(
+            person["username"], password=person["password"], first_name=person.get("first_name", ""),
+            last_name=person.get("last_name", ""), email=person.get("email", ""),
+            # The network's administrator also gets the Django admin (users, libraries, audit log).
+            is_staff=superuser, is_superuser=superuser,
+        )  # fmt: skip
+        library = Library.objects.get(code=person["library"])
+        for role in person["roles"]:
+            StaffRole.objects.create(user=user, library=library, role=role)
+    return people
+
+
+def load_records(libraries: list[dict], count: int = DEFAULT_RECORDS, seed: int = 1) -> ImportReport:
+    buffer = io.BytesIO()
+    writer = pymarc.MARCWriter(buffer)
+    for record in generate_records(count, libraries, seed=seed):
+        writer.write(record)
+    root = next(lib for lib in libraries if not lib.get("parent"))
+    return import_marc(buffer.getvalue(), library=Library.objects.get(code=root["code"]), filename="demo")
+
+
+def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print) -> dict | None:
+    """Create the demo network, accounts and catalogue unless the database already has libraries."""
+    if demo_exists():
+        return None
+    log("thuvien demo: creating the library network…")
+    libraries = create_network(seed)
+    people = create_people(libraries)
+    log(f"thuvien demo: generating and importing {count} records…")
+    report = load_records(libraries, count, seed)
+    log(f"thuvien demo: {report.summary()}; indexing…")
+    apply_outbox()
+    return people

@@ -1,0 +1,37 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from thuvien.demo.loader import DEFAULT_RECORDS, build_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo library network in the data directory (if absent) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="only create the demo data")
+        parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, **options):
+        people = build_demo(options["records"], log=self.stdout.write)
+        if people is None:
+            self.stdout.write("thuvien demo: the demo network already exists in this data directory.")
+        else:
+            self.stdout.write("")
+            self.stdout.write(
+                f"Tài khoản cán bộ (staff accounts) — http://{options['host']}:{options['port']}/staff/"
+            )
+            for person in people.get("staff", []):
+                self.stdout.write(
+                    f"  {person['username']:<16} mật khẩu: {person['password']:<16} "
+                    f"{', '.join(person['roles'])} @ {person['library']}"
+                )
+            reader = people.get("reader")
+            if reader:
+                self.stdout.write(
+                    f"Bạn đọc mẫu (demo reader, for circulation): {reader['name']} — thẻ {reader['card']}, PIN {reader['pin']}"
+                )
+            self.stdout.write("")
+        if not options["no_serve"]:
+            call_command("serve", host=options["host"], port=options["port"])

@@ -1,0 +1,2 @@
+class NetworkError(Exception):
+    """A change to the library network that cannot be made; the message is for the user."""

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from thuvien.ops.worker import Worker
+
+
+class Command(BaseCommand):
+    help = "Run the background worker alone: search outbox and queued tasks (stops on SIGTERM)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=None, help="seconds between outbox polls")
+
+    def handle(self, *args, **options):
+        self.stdout.write("thuvien worker: running (Ctrl+C to stop)")
+        Worker(interval=options["interval"]).run_forever()
+        self.stdout.write("thuvien worker: stopped")

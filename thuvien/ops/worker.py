@@ -1,0 +1,74 @@
+"""The background worker: applies the search outbox and runs queued tasks; stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from thuvien.search.index import IndexBusy
+from thuvien.search.indexer import apply_outbox
+
+logger = logging.getLogger("thuvien.worker")
+
+
+class Worker:
+    def __init__(self, interval: float | None = None, tasks: bool = True) -> None:
+        self.interval = settings.SEARCH_POLL_INTERVAL if interval is None else interval
+        self.tasks = tasks
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def stop(self, *_args) -> None:
+        self.stopping.set()
+
+    def index_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                applied = apply_outbox()
+                if applied:
+                    logger.info("index: applied %d outbox entries", applied)
+            except IndexBusy:
+                logger.debug("index writer busy; retrying")
+            except Exception:
+                logger.exception("index: applying the outbox failed; retrying")
+            self.stopping.wait(self.interval)
+
+    def task_loop(self) -> None:
+        from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
+
+        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        runner = TaskWorker(
+            queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+            max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+        )  # fmt: skip
+        while not self.stopping.is_set():
+            try:
+                runner.running = True
+                runner.run()
+            except Exception:
+                logger.exception("tasks: the task loop failed; retrying")
+            self.stopping.wait(max(self.interval, 1.0))
+
+    def start(self) -> None:
+        """Start the loops in daemon threads and return."""
+        loops = [self.index_loop] + ([self.task_loop] if self.tasks else [])
+        for loop in loops:
+            thread = threading.Thread(target=loop, name=f"thuvien-{loop.__name__}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.start()
+        self.stopping.wait()
+        for thread in self.threads:
+            thread.join(timeout=30)

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from thuvien.api.urls import api
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    # The OpenAPI documentation is also at the short address the issue gives.
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("staff/", include("thuvien.staff.urls")),
+    path("", include("thuvien.opac.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = "thuvien — quản trị"
+admin.site.site_title = "thuvien"
