@@ -69,6 +69,11 @@ class Worker:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         self.start()
-        self.stopping.wait()
+        # Started by `thuvien serve`: stop when that server goes away, even if it was killed outright.
+        parent = int(os.environ.get("THUVIEN_WORKER_PARENT") or 0)
+        while not self.stopping.wait(1.0):
+            if parent and os.getppid() != parent:
+                logger.warning("the server that started this worker has gone; stopping")
+                self.stop()
         for thread in self.threads:
             thread.join(timeout=30)

@@ -137,6 +137,18 @@ class _Reader:
 
 
 _reader = _Reader()
+_left_behind: list[_Reader] = []
+
+
+def _after_fork_in_child() -> None:
+    """A forked child must not reuse the parent's open index: its native locks and threads stay behind."""
+    global _reader, _create_lock
+    _left_behind.append(_reader)  # never dropped: dropping could wait on threads the child does not have
+    _reader = _Reader()
+    _create_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def searcher() -> tantivy.Searcher:

@@ -8,8 +8,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=None, help="seconds between outbox polls")
+        parser.add_argument("--quiet", action="store_true", help="print nothing on start and stop")
 
     def handle(self, *args, **options):
-        self.stdout.write("thuvien worker: running (Ctrl+C to stop)")
+        if not options["quiet"]:
+            self.stdout.write("thuvien worker: running (Ctrl+C to stop)")
         Worker(interval=options["interval"]).run_forever()
-        self.stdout.write("thuvien worker: stopped")
+        if not options["quiet"]:
+            self.stdout.write("thuvien worker: stopped")
