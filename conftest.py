@@ -35,6 +35,8 @@ def search_index(request, tmp_path):
     from thuvien.search import index
 
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    # Queued jobs (e-mail notices) run at once in tests, so what they do can be asserted.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     index._reader.invalidate()
     yield settings.SEARCH_INDEX_DIR
     index._reader.invalidate()

@@ -79,7 +79,10 @@ INSTALLED_APPS = [
     "thuvien.network",
     "thuvien.accounts",
     "thuvien.catalog",
+    "thuvien.patrons",
+    "thuvien.circulation",
     "thuvien.search",
+    "thuvien.interop.sip2",
     "thuvien.staff",
     "thuvien.opac",
     "thuvien.api",
@@ -224,3 +227,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("THUVIEN_LOG_LEVEL", "WARNING")},
     "loggers": {"thuvien": {"level": env("THUVIEN_LOG_LEVEL", "INFO"), "propagate": True}},
 }
+
+# --- readers and circulation ------------------------------------------------------------------
+# Key for personal fields stored encrypted (the citizen ID). Set it in production and keep it with the
+# backups: without it the encrypted fields cannot be read. By default it is derived from the secret key.
+FIELD_KEY = env("THUVIEN_FIELD_KEY", "") or ""
+# PINs are 4–8 digits; rate limiting protects them, so the hash is a cheaper PBKDF2 than passwords'.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "thuvien.patrons.identity.PinHasher",
+]
+PIN_MAX_FAILURES = env_int("THUVIEN_PIN_MAX_FAILURES", 5)
+PIN_LOCK_MINUTES = env_int("THUVIEN_PIN_LOCK_MINUTES", 15)
+# A reader owing more than this (đồng) may not borrow or renew until he pays.
+FINE_BLOCK_THRESHOLD = env_int("THUVIEN_FINE_BLOCK_THRESHOLD", 50000)
+# Returned loans lose their reader after this many days unless the reader keeps his history.
+LOAN_ANONYMISE_DAYS = env_int("THUVIEN_LOAN_ANONYMISE_DAYS", 30)
+# What a lost copy costs when the copy has no price.
+LOST_ITEM_DEFAULT_FEE = env_int("THUVIEN_LOST_ITEM_FEE", 100000)
+# Days before the due date when the "due soon" e-mail goes out.
+DUE_SOON_DAYS = env_int("THUVIEN_DUE_SOON_DAYS", 2)

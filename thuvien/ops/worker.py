@@ -56,9 +56,21 @@ class Worker:
                 logger.exception("tasks: the task loop failed; retrying")
             self.stopping.wait(max(self.interval, 1.0))
 
+    def daily_loop(self) -> None:
+        """Run the daily circulation job once a day (fines, hold expiry, anonymisation, notices)."""
+        from thuvien.circulation.daily import run_daily
+
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                run_daily()
+            except Exception:
+                logger.exception("daily: the circulation run failed; retrying later")
+            self.stopping.wait(600)
+
     def start(self) -> None:
         """Start the loops in daemon threads and return."""
-        loops = [self.index_loop] + ([self.task_loop] if self.tasks else [])
+        loops = [self.index_loop] + ([self.task_loop, self.daily_loop] if self.tasks else [])
         for loop in loops:
             thread = threading.Thread(target=loop, name=f"thuvien-{loop.__name__}", daemon=True)
             thread.start()

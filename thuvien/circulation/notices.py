@@ -1,0 +1,62 @@
+"""E-mails to readers, in Vietnamese, from templates in templates/notices/: each sent once."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tasks import task
+
+from thuvien.circulation.models import Delivery, Hold, Loan, Notice
+
+logger = logging.getLogger("thuvien.notices")
+
+HOLD_READY = Notice.Kind.HOLD_READY
+DUE_SOON = Notice.Kind.DUE_SOON
+OVERDUE = Notice.Kind.OVERDUE
+DELIVERY_SHIPPED = Notice.Kind.DELIVERY_SHIPPED
+
+
+def on_commit_send(kind: str, reader_id: int, key: str, **ids) -> None:
+    """Queue notice KIND about KEY for READER_ID once the current transaction commits."""
+    transaction.on_commit(lambda: send_notice_task.enqueue(kind, reader_id, key, **ids))
+
+
+@task()
+def send_notice_task(kind: str, reader_id: int, key: str, **ids) -> bool:
+    return send_notice(kind, reader_id, key, **ids)
+
+
+def send_notice(kind: str, reader_id: int, key: str, **ids) -> bool:
+    """Send notice KIND to the reader unless it was sent already or he has no e-mail; True if sent."""
+    from thuvien.patrons.models import Reader
+
+    reader = Reader.objects.filter(pk=reader_id).select_related("home_library").first()
+    if reader is None or not reader.email or reader.status == "erased":
+        return False
+    context = {"reader": reader, "site_url": settings.SITE_URL, "library": reader.home_library}
+    if "hold_id" in ids:
+        context["hold"] = (
+            Hold.objects.select_related("record", "pickup_library").filter(pk=ids["hold_id"]).first()
+        )
+    if "delivery_id" in ids:
+        context["delivery"] = Delivery.objects.select_related("record").filter(pk=ids["delivery_id"]).first()
+    if "loan_ids" in ids:
+        context["loans"] = list(
+            Loan.objects.filter(pk__in=ids["loan_ids"]).select_related("item__record").order_by("due_at")
+        )
+    try:
+        with transaction.atomic():
+            Notice.objects.create(reader=reader, kind=kind, key=key, email=reader.email)
+            with translation.override("vi"):
+                subject = render_to_string(f"notices/{kind}_subject.txt", context).strip()
+                body = render_to_string(f"notices/{kind}.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [reader.email])
+    except IntegrityError:
+        return False  # sent before
+    logger.info("notice %s sent to reader %s (%s)", kind, reader.pk, key)
+    return True
