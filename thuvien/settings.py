@@ -218,6 +218,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 EMAIL_BACKEND = env("THUVIEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("THUVIEN_DEFAULT_FROM_EMAIL", "thuvien@localhost")
+EMAIL_HOST = env("THUVIEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("THUVIEN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("THUVIEN_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("THUVIEN_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("THUVIEN_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 20
 
 LOGGING = {
     "version": 1,
