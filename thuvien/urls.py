@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # The OpenAPI documentation is also at the short address the issue gives.
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("staff/rules/", include("thuvien.staff.rules_urls")),
     path("staff/", include("thuvien.staff.urls")),
     path("", include("thuvien.opac.urls")),
 ]
