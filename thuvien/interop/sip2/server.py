@@ -69,6 +69,8 @@ class Session:
     last_response: bytes | None = None
     location: str = ""
     account_checked_at: float = 0.0
+    # Answers to fee payments by (card, kiosk transaction id): a payment sent twice is taken once.
+    payments: dict = field(default_factory=dict)
 
     @property
     def logged_in(self) -> bool:
