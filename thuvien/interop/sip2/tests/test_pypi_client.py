@@ -17,7 +17,7 @@ from .conftest import KIOSK_PASSWORD
 
 Sip2 = pytest.importorskip("Sip2.sip2").Sip2
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from thuvien.interop.sip2.server import Config, ServerThread, redact
 from .conftest import KIOSK_PASSWORD
 from .helpers import D, RawClient, with_error_detection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_login_then_status(kiosk, sip2d):
