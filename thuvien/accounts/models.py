@@ -36,3 +36,26 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} @ {self.library.code}"
+
+
+class ApiToken(models.Model):
+    """A staff member's key to the REST API. Only a SHA-256 hash of the secret is stored; PREFIX names it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("tên"), max_length=100, blank=True)
+    prefix = models.CharField(_("tiền tố"), max_length=16, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("lần dùng gần nhất"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã truy cập API")
+        verbose_name_plural = _("các mã truy cập API")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,5 +1,7 @@
 from ninja import NinjaAPI
 
+from thuvien.api.circulation import router as circulation_router
+from thuvien.api.reader import router as reader_router
 from thuvien.api.routes import router
 
 api = NinjaAPI(
@@ -10,3 +12,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("", router)
+api.add_router("/circulation", circulation_router)
+api.add_router("/reader", reader_router)
