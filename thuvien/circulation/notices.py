@@ -32,11 +32,15 @@ def send_notice_task(kind: str, reader_id: int, key: str, **ids) -> bool:
 
 
 def send_notice(kind: str, reader_id: int, key: str, **ids) -> bool:
-    """Send notice KIND to the reader unless it was sent already or he has no e-mail; True if sent."""
-    from thuvien.patrons.models import Reader
+    """Send notice KIND to the reader unless sent already, he has no e-mail or he turned notices off."""
+    from thuvien.patrons.models import Consent, Reader
 
     reader = Reader.objects.filter(pk=reader_id).select_related("home_library").first()
     if reader is None or not reader.email or reader.status == "erased":
+        return False
+    # Notices are on until the reader turns them off (his last word on e-mail notices counts).
+    last = reader.consents.filter(kind=Consent.Kind.EMAIL_NOTICES).order_by("-at", "-pk").first()
+    if last is not None and not last.given:
         return False
     context = {"reader": reader, "site_url": settings.SITE_URL, "library": reader.home_library}
     if "hold_id" in ids:
