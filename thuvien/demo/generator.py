@@ -26,6 +26,7 @@ __all__ = [
     "CSV_COLUMNS",
     "DEMO_PASSWORD",
     "demo_people",
+    "demo_readers",
     "generate_network",
     "generate_records",
     "isbn10_check_digit",
@@ -139,6 +140,33 @@ def _pick(rng: Random, table: tuple[list, list]):
     return rng.choices(table[0], cum_weights=table[1])[0]
 
 
+_FAMILY = _weighted(vocab.FAMILY_NAMES)
+
+
+def vn_person(rng: Random, family_table: tuple[list, list] | None = None) -> tuple[str, bool]:
+    """(a Vietnamese full name in direct order, True if a woman's), family names by frequency."""
+    family_table = family_table or _FAMILY
+    family = _pick(rng, family_table)
+    female = rng.random() < 0.48
+    middles = vocab.MIDDLE_FEMALE if female else vocab.MIDDLE_MALE
+    given = rng.choice(vocab.GIVEN_FEMALE if female else vocab.GIVEN_MALE)
+    middle = rng.choice(middles)
+    while middle == given:
+        middle = rng.choice(middles)
+    r = rng.random()
+    if r < 0.08:  # two middle names: "Nguyễn Thị Minh Khai"
+        second = rng.choice(middles[4:] if female else middles[3:])
+        if second not in (middle, given):
+            return f"{family} {middle} {second} {given}", female
+    elif r < 0.11:  # father's and mother's family names: "Trần Nguyễn Khánh Linh"
+        family2 = _pick(rng, family_table)
+        if family2 != family:
+            return f"{family} {family2} {rng.choice(middles[4:] if female else middles[3:])} {given}", female
+    elif r < 0.16:  # no middle name: "Lê Lựu"
+        return f"{family} {given}", female
+    return f"{family} {middle} {given}", female
+
+
 def _call_mark(work: dict) -> str:
     """Author mark of the call number: "NG-A" for Nguyễn Nhật Ánh; from the title without author."""
     main = work.get("main")
@@ -233,8 +261,158 @@ def demo_people(libraries: list[dict]) -> dict:
     reader = {
         "name": "Lê Minh Khôi", "card": f"{_code_prefix(root['code'])}0000001", "pin": "1234", "library": root["code"],
         "category": "adult", "birth_year": 1998, "phone": "0912 345 678", "email": "khoi.le@thuvien.example",
+        "birth_date": dt.date(1998, 4, 12), "cccd": "037098004512",
+        "address": "Số 15 ngõ 42 đường Trần Hưng Đạo, phường Hoa Lư, tỉnh Ninh Bình",
     }  # fmt: skip
     return {"password": DEMO_PASSWORD, "staff": staff, "reader": reader}
+
+
+# Readers by the kind of their home library: (category, weight); ages by category.
+_READER_MIX = {
+    "provincial": (
+        ("adult", 48),
+        ("student", 16),
+        ("senior", 14),
+        ("staff", 10),
+        ("child", 8),
+        ("disabled", 4),
+    ),
+    "commune": (("adult", 44), ("child", 26), ("senior", 20), ("pupil", 10)),
+    "school": (("pupil", 1),),
+    "university": (("student", 85), ("staff", 15)),
+    "specialised": (("staff", 2), ("adult", 1)),
+    "armed-forces": (("staff", 1),),
+    "community": (("adult", 5), ("child", 3), ("senior", 2)),
+    "private": (("adult", 2), ("child", 1)),
+}
+_LIBRARY_SHARE = {"provincial": 30, "commune": 9, "school": 7, "university": 8, "specialised": 2, "armed-forces": 3,
+                  "community": 4, "private": 3}  # fmt: skip
+_AGES = {"child": (6, 14), "pupil": (15, 17), "student": (18, 24), "adult": (22, 59), "senior": (60, 86),
+         "staff": (24, 58), "disabled": (18, 70)}  # fmt: skip
+_STREETS = ("Trần Hưng Đạo", "Lê Lợi", "Đinh Tiên Hoàng", "Lý Thái Tổ", "Nguyễn Huệ", "Hoàng Hoa Thám",
+            "Phan Đình Phùng", "Lương Văn Tụy", "Hai Bà Trưng", "Quang Trung", "Trường Chinh", "Võ Thị Sáu")  # fmt: skip
+_HAMLETS = (
+    "thôn Đông",
+    "thôn Trung",
+    "thôn Đoài",
+    "xóm Chùa",
+    "xóm Mới",
+    "thôn Phú Lễ",
+    "xóm 3",
+    "thôn Quỹ Nhất",
+)
+_MOBILE = (
+    "091",
+    "094",
+    "088",
+    "098",
+    "097",
+    "096",
+    "086",
+    "033",
+    "035",
+    "038",
+    "070",
+    "077",
+    "083",
+    "085",
+    "090",
+)
+# CCCD province codes of the three provinces merged into Ninh Bình in 2025.
+_CCCD_PROVINCE = {"NAMDINH": "036", "HAIHAU": "036", "TN-BDKHANH": "036", "PHULY": "035"}
+_MAIL_DOMAINS = ("mail.example", "thudientu.example", "hopthu.example")
+
+
+def _locality(address: str) -> str:
+    """ "Số 27 đường Lê Hồng Phong, phường Hoa Lư, tỉnh Ninh Bình" -> "phường Hoa Lư, tỉnh Ninh Bình"."""
+    parts = [p.strip() for p in (address or "").split(",")]
+    for i, part in enumerate(parts):
+        if part.startswith(("phường ", "xã ")):
+            return ", ".join(parts[i:])
+    return ", ".join(parts[-2:])
+
+
+def demo_readers(
+    libraries: list[dict], n: int = 299, seed: int = 1, *, today: dt.date | None = None
+) -> list[dict]:
+    """Describe N demo readers across the libraries, besides the demo reader (whose card ends in 1).
+
+    Each is a dict of card, pin, name, female, category, library, birth_date, email, phone, address,
+    cccd (valid, for about a third of the grown-ups), keep_history, status ("active", or "pending"
+    for a few self-registrations in the OPAC) and expires_on (None, or a past date for a few lapsed cards).
+    """
+    today = today or dt.date.today()
+    rng = Random(f"thuvien-demo-readers:{seed}")
+    root = _root(libraries)
+    prefix = _code_prefix(root["code"])
+    homes = [
+        (lib, _LIBRARY_SHARE.get("provincial" if lib is root else lib.get("kind"), 2)) for lib in libraries
+    ]
+    home_table = _weighted((lib["code"], w) for lib, w in homes)
+    by_code = {lib["code"]: lib for lib in libraries}
+    used_cccd: set[str] = set()
+    readers = []
+    for number in range(2, n + 2):
+        lib = by_code[_pick(rng, home_table)]
+        kind = "provincial" if lib is root else lib.get("kind", "community")
+        category = _pick(rng, _weighted(_READER_MIX.get(kind, _READER_MIX["community"])))
+        name, female = vn_person(rng)
+        low, high = _AGES[category]
+        if category == "pupil" and "TH" in lib["code"].rsplit("-", 1)[-1] and "THPT" not in lib["code"]:
+            low, high = 6, 10  # a primary school
+        born = today - dt.timedelta(days=rng.randint(low * 365 + 1, high * 365 + 300))
+        given = _fold_ascii(name.split()[-1]).lower()
+        family = _fold_ascii(name.split()[0]).lower()
+        email = ""
+        if category not in ("child",) and rng.random() < (0.45 if category == "senior" else 0.85):
+            style = rng.random()
+            local = (
+                f"{given}.{family}{born.year % 100:02d}"
+                if style < 0.5
+                else f"{family}{given}{rng.randint(1, 999)}"
+            )
+            email = f"{local}@{rng.choice(_MAIL_DOMAINS)}"
+        phone = ""
+        if category != "child" or rng.random() < 0.3:  # a child's card carries a parent's number
+            digits = f"{rng.choice(_MOBILE)}{rng.randint(0, 9_999_999):07d}"
+            phone = f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+        locality = _locality(lib.get("address", "")) or "tỉnh Ninh Bình"
+        if locality.startswith("xã") or rng.random() < 0.2:
+            street = rng.choice(_HAMLETS)
+            street = street[0].upper() + street[1:]
+        else:
+            street = f"Số {rng.randint(1, 199)}" + (
+                f" ngõ {rng.randint(2, 80)}" if rng.random() < 0.4 else ""
+            )
+            street += f" đường {rng.choice(_STREETS)}"
+        cccd = ""
+        if category in ("adult", "senior", "staff", "student", "disabled") and rng.random() < 0.35:
+            area = next((v for k, v in _CCCD_PROVINCE.items() if k in lib["code"]), "037")
+            century = 0 if born.year < 2000 else 2
+            while not cccd or cccd in used_cccd:
+                cccd = f"{area}{century + female}{born.year % 100:02d}{rng.randint(0, 999_999):06d}"
+            used_cccd.add(cccd)
+        status = "active"
+        if category in ("adult", "student") and rng.random() < 0.025:
+            status = "pending"
+        expires_on = None
+        if status == "active" and rng.random() < 0.015:
+            expires_on = today - dt.timedelta(days=rng.randint(3, 90))
+        readers.append({
+            "card": f"{prefix}{number:07d}", "pin": f"{rng.randint(0, 9999):04d}", "name": name, "female": female,
+            "category": category, "library": lib["code"], "birth_date": born, "email": email, "phone": phone,
+            "address": f"{street}, {locality}", "cccd": cccd, "keep_history": rng.random() < 0.3, "status": status,
+            "expires_on": expires_on,
+        })  # fmt: skip
+    # Whatever the seed, the desk has a few cards to approve and a few lapsed cards to renew.
+    grown = [r for r in readers if r["category"] in ("adult", "student") and r["status"] == "active"]
+    for reader in grown[-3:]:
+        if sum(r["status"] == "pending" for r in readers) < 3:
+            reader["status"], reader["expires_on"] = "pending", None
+    for reader in grown[-6:-3]:
+        if sum(r["expires_on"] is not None for r in readers) < 2:
+            reader["expires_on"] = today - dt.timedelta(days=rng.randint(3, 90))
+    return readers
 
 
 # --- records --------------------------------------------------------------------------------
@@ -369,25 +547,7 @@ class _RecordGenerator:
 
     # -- people --------------------------------------------------------------------------------
     def vn_name(self, rng: Random) -> str:
-        family = _pick(rng, self.family)
-        female = rng.random() < 0.48
-        middles = vocab.MIDDLE_FEMALE if female else vocab.MIDDLE_MALE
-        given = rng.choice(vocab.GIVEN_FEMALE if female else vocab.GIVEN_MALE)
-        middle = rng.choice(middles)
-        while middle == given:
-            middle = rng.choice(middles)
-        r = rng.random()
-        if r < 0.08:  # two middle names: "Nguyễn Thị Minh Khai"
-            second = rng.choice(middles[4:] if female else middles[3:])
-            if second not in (middle, given):
-                return f"{family} {middle} {second} {given}"
-        elif r < 0.11:  # father's and mother's family names: "Trần Nguyễn Khánh Linh"
-            family2 = _pick(rng, self.family)
-            if family2 != family:
-                return f"{family} {family2} {rng.choice(middles[4:] if female else middles[3:])} {given}"
-        elif r < 0.16:  # no middle name: "Lê Lựu"
-            return f"{family} {given}"
-        return f"{family} {middle} {given}"
+        return vn_person(rng, self.family)[0]
 
     def western_name(self, rng: Random) -> str:
         first = rng.choice(vocab.WESTERN_FIRST)

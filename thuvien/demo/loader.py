@@ -9,6 +9,7 @@ from django.db import transaction
 
 from thuvien.accounts.models import StaffRole, User
 from thuvien.catalog.actions import ImportReport, import_marc
+from thuvien.demo.circulation import build_circulation
 from thuvien.demo.generator import demo_people, generate_network, generate_records
 from thuvien.network.actions import add_library
 from thuvien.network.models import Library
@@ -57,8 +58,11 @@ def load_records(libraries: list[dict], count: int = DEFAULT_RECORDS, seed: int 
     return import_marc(buffer.getvalue(), library=Library.objects.get(code=root["code"]), filename="demo")
 
 
-def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print) -> dict | None:
-    """Create the demo network, accounts and catalogue unless the database already has libraries."""
+def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print, now=None) -> dict | None:
+    """Create the demo network, accounts, catalogue and circulation unless the database has libraries.
+
+    Returns the demo accounts, with "circulation" (what the desks did) and "kiosk" (the SIP2 account).
+    """
     if demo_exists():
         return None
     log("thuvien demo: creating the library network…")
@@ -66,6 +70,9 @@ def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print) -> dict |
     people = create_people(libraries)
     log(f"thuvien demo: generating and importing {count} records…")
     report = load_records(libraries, count, seed)
-    log(f"thuvien demo: {report.summary()}; indexing…")
+    log(f"thuvien demo: {report.summary()}; readers, rules and circulation…")
+    circulation = build_circulation(people, now=now, seed=seed, log=log)
+    people["circulation"], people["kiosk"] = circulation, circulation.get("kiosk")
+    log("thuvien demo: indexing…")
     apply_outbox()
     return people

@@ -31,7 +31,30 @@ class Command(BaseCommand):
             if reader:
                 self.stdout.write(
                     f"Bạn đọc mẫu (demo reader, for circulation): {reader['name']} — thẻ {reader['card']}, PIN {reader['pin']}"
+                    f" — http://{options['host']}:{options['port']}/"
                 )
+            kiosk = people.get("kiosk")
+            if kiosk:
+                self.stdout.write(
+                    f"Máy tự mượn SIP2 (kiosk account): tên đăng nhập {kiosk['login']}, mật khẩu {kiosk['password']}, "
+                    f"thư viện {kiosk['library']} — thuvien sip2d"
+                )
+            else:
+                self.stdout.write("Máy tự mượn SIP2: chưa có (the SIP2 package is not installed)")
+            circulation = people.get("circulation")
+            if circulation:
+                holds = circulation["holds"]
+                deliveries = circulation["deliveries"]
+                self.stdout.write(
+                    f"Lưu thông (circulation): {circulation['readers']} bạn đọc ({circulation['pending']} chờ duyệt), "
+                    f"{circulation['open_loans']} đang mượn, {circulation['overdue']} quá hạn, "
+                    f"{holds['waiting']} yêu cầu giữ đang chờ, {holds['in_transit']} đang chuyển, "
+                    f"{holds['ready']} trên kệ chờ nhận, {sum(deliveries.values())} yêu cầu gửi bưu điện"
+                )
+                if circulation.get("mail"):
+                    self.stdout.write(
+                        f"Thư thông báo của lượt chạy hằng ngày (notices): {circulation['mail']}"
+                    )
             self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
