@@ -167,6 +167,7 @@ class CirculationBackend:
             return None
         return (
             Item.objects.select_related("record", "library", "current_library")
+            .defer("record__marc", "record__search_data")
             .filter(barcode=barcode)
             .first()
         )

@@ -214,17 +214,20 @@ def test_sip2d_command_serves_and_stops_on_sigterm(tmp_path):
                    env=env, check=True, capture_output=True)  # fmt: skip
     subprocess.run([*thuvien, "sip2", "account", "add", "kiosk-sig", "--password", KIOSK_PASSWORD,
                     "--library", "VN-SIG"], env=env, check=True, capture_output=True)  # fmt: skip
-    proc = subprocess.Popen([*thuvien, "sip2d", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert "listening on 127.0.0.1:" in line, line
-        port = int(line.split("127.0.0.1:")[1].split()[0])
-        client = RawClient(port)
-        assert client.login("kiosk-sig", KIOSK_PASSWORD)
-        assert client.request("9900802.00").get("AO") == "VN-SIG"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-        assert "stopped" in proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    for workers in (1, 2):
+        proc = subprocess.Popen([*thuvien, "sip2d", "--port", "0", "--workers", str(workers)], env=env,
+                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            line = proc.stdout.readline()
+            assert "listening on 127.0.0.1:" in line, line
+            port = int(line.split("127.0.0.1:")[1].split()[0])
+            clients = [RawClient(port) for _ in range(workers)]  # with workers, spread over the processes
+            for client in clients:
+                assert client.login("kiosk-sig", KIOSK_PASSWORD)
+                assert client.request("9900802.00").get("AO") == "VN-SIG"
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+            assert "stopped" in proc.stdout.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
