@@ -362,8 +362,9 @@ def renew(*, loan: Loan | int, actor=None, channel: str = Loan.Channel.DESK, rea
         if current is None:
             raise CirculationError("loan_unknown", _("Không tìm thấy lượt mượn."))
         _lock_item(current)
+        # of=self: the reader is a nullable (outer) join, which PostgreSQL refuses to lock.
         loan = (
-            Loan.objects.select_for_update()
+            Loan.objects.select_for_update(of=("self",))
             .select_related("item", "library", "reader__category")
             .get(pk=loan_id)
         )
@@ -436,7 +437,9 @@ def assess_overdue_fines(now: dt.datetime | None = None) -> int:
     for loan_id in Loan.objects.filter(returned_at__isnull=True, due_at__lt=now).values_list("pk", flat=True):
         with transaction.atomic():
             loan = (
-                Loan.objects.select_for_update().select_related("item", "library", "reader").get(pk=loan_id)
+                Loan.objects.select_for_update(of=("self",))
+                .select_related("item", "library", "reader")
+                .get(pk=loan_id)
             )
             if loan.returned_at is None and _settle_overdue(loan, now, final=False) is not None:
                 count += 1
@@ -585,7 +588,11 @@ def mark_lost(*, loan: Loan | int, actor=None, library: Library | None = None, n
     with transaction.atomic():
         loan_id = loan.pk if isinstance(loan, Loan) else loan
         item = _lock_item(Loan.objects.values_list("item_id", flat=True).get(pk=loan_id))
-        loan = Loan.objects.select_for_update().select_related("library", "reader", "item").get(pk=loan_id)
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("library", "reader", "item")
+            .get(pk=loan_id)
+        )
         if loan.returned_at is not None:
             raise CirculationError("returned", _("Bản này đã được trả."))
         _settle_overdue(loan, now, final=True)
@@ -605,7 +612,11 @@ def claims_returned(*, loan: Loan | int, actor=None, library: Library | None = N
     with transaction.atomic():
         loan_id = loan.pk if isinstance(loan, Loan) else loan
         item = _lock_item(Loan.objects.values_list("item_id", flat=True).get(pk=loan_id))
-        loan = Loan.objects.select_for_update().select_related("library", "reader", "item").get(pk=loan_id)
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("library", "reader", "item")
+            .get(pk=loan_id)
+        )
         if loan.returned_at is not None:
             raise CirculationError("returned", _("Bản này đã được trả."))
         _settle_overdue(loan, now, final=True)
