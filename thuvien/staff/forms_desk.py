@@ -101,13 +101,8 @@ class PayForm(forms.Form):
 
 
 class WaiveForm(forms.Form):
-    reason = forms.CharField(label=_("Lý do miễn"), max_length=300,
+    # Required, and the field strips spaces: a reason of blanks is no reason.
+    reason = forms.CharField(label=_("Lý do miễn"), max_length=300, error_messages={"required": _("Hãy ghi lý do miễn.")},
                              widget=forms.TextInput(attrs={"autofocus": True}))  # fmt: skip
     amount = forms.IntegerField(label=_("Số tiền miễn (đ)"), min_value=1, max_value=10**11, required=False,
                                 help_text=_("Để trống để miễn toàn bộ số còn nợ của khoản này."))  # fmt: skip
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(_("Hãy ghi lý do miễn."))
-        return reason
