@@ -29,6 +29,8 @@ from .test_pages_chromium import (
 )
 
 CARD, PIN = "BROWSER0001", "2580"
+DEMO_READER, DEMO_PIN = "Lê Minh Khôi", "1234"  # the README's demo reader
+server_info: dict = {}
 
 
 def _run(env, *args, timeout=180):
@@ -57,6 +59,9 @@ def server(tmp_path_factory):
         encoding="utf-8",
     )
     _run(env, "readers", "import", str(csv))
+    # The demo's own reader (loans overdue and due soon, fines, holds, a parcel), when the demo has one.
+    demo = [r for r in json.loads(_run(env, "readers", "list", "--json")) if r.get("name") == DEMO_READER]
+    server_info["demo_card"] = demo[0]["card"] if demo else None
     port = _free_port()
     log = (data / "serve.log").open("w")
     process = subprocess.Popen(
@@ -154,3 +159,22 @@ def test_registration_page_on_a_phone(server, browser, shots):
     _check_page(errors, "registration with errors", phone=True)
     assert browser.evaluate("document.querySelectorAll('[aria-invalid=true]').length") >= 5
     browser.viewport(*DESKTOP, mobile=False)
+
+
+def test_the_demo_readers_full_account_on_a_phone(server, browser, shots):
+    """Loans (one overdue), fines, holds in the queue and in transit, a parcel: the busiest account there is."""
+    card = server_info.get("demo_card")
+    if card is None:
+        pytest.skip(f"the demo has no reader named {DEMO_READER}")
+    browser.call("Network.clearBrowserCookies")
+    browser.viewport(*PHONE, mobile=True)
+    assert browser.goto(server + "/ban-doc/dang-nhap/") == 200
+    browser.submit_and_wait(
+        f"document.getElementById('id_card').value = '{card}';"
+        f"document.getElementById('id_pin').value = '{DEMO_PIN}';"
+        "document.querySelector('form.account-form').requestSubmit();"
+    )
+    assert browser.evaluate("location.pathname") == "/ban-doc/"
+    page = _visit(browser, server + "/ban-doc/", "account-demo-reader", shots)[360]
+    assert "Hạn trả:" in page["text"] and "Gửi sách qua bưu điện" in page["text"]
+    _visit(browser, server + "/ban-doc/lich-su/", "account-demo-history", shots)
