@@ -108,11 +108,3 @@ def test_unknown_user_and_prefix(capsys, network):
     with pytest.raises(CommandError):
         call_command("token", "revoke", "thv_khongco")
     assert not ApiToken.objects.exists()
-
-
-def test_the_command_through_the_thuvien_cli(capsys, provincial_librarian):
-    from thuvien.cli import main
-
-    main(["token", "create", "tinh", "--name", "cli"])
-    secret = capsys.readouterr().out.strip()
-    assert ApiToken.objects.get(name="cli").prefix == secret[:12]
