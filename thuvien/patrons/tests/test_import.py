@@ -182,20 +182,48 @@ def test_a_tcvn3_file_is_converted_and_the_conversion_reported(network):
     assert report.lines[2].message == "Không có đối tượng bạn đọc «khách»."
 
 
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("vni", "VNI"), ("cp1258", "Windows-1258"), ("viscii", "VISCII")]
+)
+def test_vni_cp1258_and_viscii_files_are_recognised_too(network, encoding, name):
+    rows = [
+        ["TV0001", "1234", "Lê Minh Khôi", "adult", "VN-TST", "", "1998-04-12", "Xóm Trại, xã Gia Sinh"],
+        [
+            "TV0002",
+            "2345",
+            "Nguyễn Thị Hương",
+            "senior",
+            "VN-TST-XA",
+            "",
+            "12/08/1950",
+            "Phố Đinh Tiên Hoàng",
+        ],
+    ]
+    header = [*HEADER[:7], "address"]
+    data = vn_legacy.encode(to_csv(rows, header=header).decode("utf-8"), encoding)
+    report = import_readers(data)
+    assert (report.encoding, report.summary()) == (encoding, "imported=2 updated=0 rejected=0")
+    assert name in report.conversion
+    assert Reader.objects.get(card="TV0002").full_name == "Nguyễn Thị Hương"
+    assert Reader.objects.get(card="TV0002").address == "Phố Đinh Tiên Hoàng"
+
+
 def test_a_utf8_file_decoded_twice_is_repaired(network):
     rows = [["TV0010", "1234", "Đặng Thuỳ Trâm", "adult", "VN-TST", "", "1942-11-26", "Hà Nội"]]
-    text = to_csv(rows, header=HEADER[:8]).decode("utf-8")
+    text = to_csv(rows, header=[*HEADER[:7], "address"]).decode("utf-8")
     mojibake = text.encode("utf-8").decode("latin-1").encode("utf-8")
     report = import_readers(mojibake)
     assert report.encoding == "mojibake"
     assert Reader.objects.get(card="TV0010").full_name == "Đặng Thuỳ Trâm"
+    assert Reader.objects.get(card="TV0010").address == "Hà Nội"
 
 
 def test_ascii_without_diacritics_is_not_taken_for_viqr(network):
     rows = [["TV0020", "1234", "Nguyen Van A?", "adult", "VN-TST", "", "", "So 1 ngo 2, Ninh Binh."]]
-    report = import_readers(to_csv(rows, header=HEADER[:8]))
+    report = import_readers(to_csv(rows, header=[*HEADER[:7], "address"]))
     assert report.encoding == "utf-8" and report.conversion == ""
     assert Reader.objects.get(card="TV0020").full_name == "Nguyen Van A?"
+    assert Reader.objects.get(card="TV0020").address == "So 1 ngo 2, Ninh Binh."
 
 
 def test_reimport_updates_existing_cards_and_keeps_their_pin(network):
