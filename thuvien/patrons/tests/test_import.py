@@ -344,6 +344,11 @@ def test_the_command_prints_counts_and_writes_the_report(network, tmp_path, caps
     assert '"card": "LQD10A101"' in out.getvalue() and "cccd" not in out.getvalue()
     with pytest.raises(CommandError):
         call_command("readers", "import", str(path), "--library", "VN-KHONG-CO")
+    path.write_bytes(
+        to_csv([[f"X{n:04d}", "1", "Tên", "adult", "VN-TST", "", ""] for n in range(2)], header=HEADER[:7])
+    )
+    with pytest.raises(CommandError, match="every row was rejected"):
+        call_command("readers", "import", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     bad = tmp_path / "thieu-cot.csv"
     bad.write_text("card,pin\nX0001,1234\n", encoding="utf-8")
     with pytest.raises(CommandError, match="thiếu cột"):

@@ -64,10 +64,14 @@ class Command(BaseCommand):
         for line in report.lines:
             if line.status == "rejected":
                 self.stderr.write(f"dòng {line.line} ({line.card or '—'}): {line.message}")
+        if report.unchanged:
+            self.stderr.write(f"không thay đổi (unchanged): {report.unchanged}")
         if report.dry_run:
             self.stderr.write("--dry-run: nothing was saved")
         self.stdout.write(report.summary())
         sys.stdout.flush()
+        if report.rejected and not (report.imported or report.updated or report.unchanged):
+            raise CommandError("no reader imported: every row was rejected")
 
     def list_readers(self, options):
         readers = Reader.objects.select_related("home_library", "category").order_by("card")
