@@ -234,6 +234,13 @@ def loan_rows(loans, base: str) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - every value is escaped
 
 
+def fee_note(fee) -> str:
+    """The fee's note for people: the core writes "delivery:<id>" on postal fees."""
+    if fee.note.startswith("delivery:"):
+        return _("Yêu cầu gửi bưu điện số %(id)s") % {"id": fee.note.split(":", 1)[1]}
+    return fee.note
+
+
 def fee_rows(fees, base: str, manage: bool) -> str:
     """The rows of the fees table (a waive link per fee for staff who manage the reader)."""
     label, base = html_escape(_("Miễn")), html_escape(base)
@@ -251,7 +258,7 @@ def fee_rows(fees, base: str, manage: bool) -> str:
             if manage
             else ""
         )
-        rows.append(FEE_ROW.format(kind=kind, about=about, note=html_escape(fee.note), amount=money(fee.amount),
+        rows.append(FEE_ROW.format(kind=kind, about=about, note=html_escape(fee_note(fee)), amount=money(fee.amount),
                                    outstanding=outstanding, waive=waive))  # fmt: skip
     return mark_safe("".join(rows))  # noqa: S308 - every value is escaped
 
@@ -312,7 +319,11 @@ def checkout_scan(request, reader_id: int):
             entry["message"] = error.message
         else:
             entry["ok"] = True
-            entry["due"] = f"{timezone.localtime(loan.due_at):%d/%m/%Y %H:%M}"
+            due = timezone.localtime(loan.due_at)
+            # Day loans fall due at the end of a day: the date says it; hourly loans need the time.
+            entry["due"] = (
+                f"{due:%d/%m/%Y}" if (due.hour, due.minute) == (23, 59) else f"{due:%d/%m/%Y %H:%M}"
+            )
     remember(request, SESSION_CHECKOUTS, entry, reader.pk)
     if is_htmx(request):
         context = _reader_context(request, reader)

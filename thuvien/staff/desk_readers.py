@@ -27,6 +27,7 @@ from thuvien.patrons.models import Consent, Reader, ReaderCategory, ReaderStatus
 from thuvien.patrons.queries import readers_for_staff
 from thuvien.staff.desk import (
     desk_required,
+    fee_note,
     int_or_none,
     managed_reader,
     reader_url,
@@ -267,6 +268,7 @@ def receipt(request, payment_id: int):
     lines = list(payment.lines.select_related("fee__loan__item__record").order_by("pk"))
     for line in lines:
         line.amount_text = money(line.amount)
+        line.note_text = fee_note(line.fee)
     return render_desk(request, "staff/desk/receipt.html", {
         "payment": payment, "lines": lines, "amount_text": money(payment.amount), "nav": "lookup",
         "reader_url": reader_url(payment.reader) if payment.reader.status != ReaderStatus.ERASED else "",

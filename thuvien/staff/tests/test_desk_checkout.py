@@ -149,3 +149,15 @@ def test_claims_returned_closes_the_loan_and_the_copy_is_missing(desk, reader, m
     assert loan.claims_returned and loan.returned_at is not None
     item.refresh_from_db()
     assert item.status == ItemStatus.MISSING
+
+
+def test_an_hourly_loan_shows_the_time_it_falls_due(desk, reader, make_item, network):
+    from thuvien.circulation.models import CirculationRule
+
+    CirculationRule.objects.create(library=network["prov"], item_type="reserve", loan_hours=3)
+    item = make_item(barcode="HOUR-1", item_type="reserve")
+    text = desk.post(
+        f"/staff/desk/readers/{reader.pk}/checkout/", {"barcode": "HOUR-1"}, **HTMX
+    ).content.decode()
+    due = timezone.localtime(Loan.objects.get(item=item).due_at)
+    assert f"hạn trả {due:%d/%m/%Y %H:%M}" in text
