@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from thuvien.lib import vn_legacy
 from thuvien.lib.vn_text import fold, nfc
@@ -407,15 +408,15 @@ def _row_values(row, columns, lookups: _Lookups) -> dict:
     for name, limit in _MAX_LENGTH.items():
         if len(values.get(name, "")) > limit:
             raise _RowError(
-                _("%(field)s dài quá %(n)d ký tự.") % {"field": _LABELS[name].capitalize(), "n": limit}
+                _("%(field)s dài quá %(n)d ký tự.") % {"field": str(_LABELS[name]).capitalize(), "n": limit}
             )
     return values
 
 
 _LABELS = {
-    "full_name": "họ tên", "category": "đối tượng", "home_library": "thư viện", "email": "thư điện tử",
-    "birth_date": "ngày sinh", "expires_on": "ngày hết hạn", "phone": "điện thoại", "address": "địa chỉ",
-    "cccd": "CCCD", "keep_history": "lưu lịch sử",
+    "full_name": _lazy("họ tên"), "category": _lazy("đối tượng"), "home_library": _lazy("thư viện"),
+    "email": _lazy("thư điện tử"), "birth_date": _lazy("ngày sinh"), "expires_on": _lazy("ngày hết hạn"),
+    "phone": _lazy("điện thoại"), "address": _lazy("địa chỉ"), "cccd": "CCCD", "keep_history": _lazy("lưu lịch sử"),
 }  # fmt: skip
 
 
@@ -436,13 +437,13 @@ def _update(reader: Reader, values: dict, actor) -> tuple[list[str], Reader]:
         new_cccd = cccd
     else:
         new_cccd = None
-    changed = [_LABELS[name] for name in changes] + (["CCCD"] if new_cccd else [])
+    changed = [str(_LABELS[name]) for name in changes] + (["CCCD"] if new_cccd else [])
     if changes or new_cccd:
         reader = update_reader(reader=reader, actor=actor, cccd=new_cccd, **changes)
     keep = values.get("keep_history")
     if keep is not None and keep != reader.keep_history:
         set_consent(reader=reader, kind=Consent.Kind.LOAN_HISTORY, given=keep, channel=CHANNEL, actor=actor)
-        changed.append(_LABELS["keep_history"])
+        changed.append(str(_LABELS["keep_history"]))
     return changed, reader
 
 

@@ -112,6 +112,7 @@ def test_every_kind_of_bad_row_is_named_in_vietnamese(network):
         "pin": (1, "12", "Mã PIN phải gồm 4 đến 8 chữ số"),
         "name": (2, "  ", "Thiếu họ và tên"),
         "email": (5, "hs01@", "Địa chỉ thư điện tử «hs01@» không hợp lệ"),
+        "phone": (7, "0912 345 678 / 0987 654 321 (bố)", "Điện thoại dài quá 30 ký tự"),
     }
     rows = []
     for n, (column, value, _message) in enumerate(cases.values()):
