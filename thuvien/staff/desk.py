@@ -207,8 +207,9 @@ def _short(text: str, length: int) -> str:
 LOAN_ROW = (
     '<tr{overdue_class}><td>{title} <small>{library}</small></td><td class="mono">{barcode}</td>'
     "<td>{due}{overdue_flag}{renewals}</td>"
-    '<td class="row-actions"><button type="submit" name="loan" value="{pk}">{renew}</button> '
-    '<a href="{base}loans/{pk}/">{more}</a></td></tr>\n'
+    '<td class="row-actions"><button type="submit" name="loan" value="{pk}">{renew}'
+    '<span class="visually-hidden"> {barcode}</span></button> '
+    '<a href="{base}loans/{pk}/">{more}<span class="visually-hidden"> {barcode}</span></a></td></tr>\n'
 )
 FEE_ROW = '<tr><td>{kind}</td><td>{about}{note}</td><td class="num">{amount}</td><td class="num">{outstanding}</td>{waive}</tr>\n'
 FEE_ABOUT = '{title} <span class="mono">{barcode}</span> '

@@ -192,3 +192,19 @@ def test_a_reader_with_300_loans_opens_in_a_constant_number_of_queries(
     text = page.content.decode()
     assert "Đang mượn: 300 bản" in text and "100 quá hạn" in text
     assert text.count('name="loan"') == 300
+
+
+def test_loan_and_fee_rows_escape_what_they_show(desk, reader, network):
+    """The loans and fees rows are built in Python: nothing from a record or a note may become markup."""
+    lend_many(reader, network["prov"], 2)
+    Record.objects.filter(title="Tài liệu số 0").update(title='<script>alert("x")</script> & Co')
+    Item.objects.filter(barcode="BULK00001").update(barcode='B"><img src=x>')
+    Fee.objects.create(
+        reader=reader, library=network["prov"], kind=FeeKind.OTHER, amount=1000, note="<i>ghi chú</i>"
+    )
+    text = desk.get(f"/staff/desk/readers/{reader.pk}/").content.decode()
+    assert (
+        "<script>alert" not in text and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in text
+    )
+    assert "<img src=x>" not in text and "B&quot;&gt;&lt;img src=x&gt;" in text
+    assert "<i>ghi chú</i>" not in text and "&lt;i&gt;ghi chú&lt;/i&gt;" in text
