@@ -48,6 +48,7 @@ from thuvien.circulation.models import (
 )
 from thuvien.circulation.queries import closed_checker, owed
 from thuvien.demo.generator import demo_readers
+from thuvien.interop.sip2.actions import add_account
 from thuvien.network.models import Library
 from thuvien.patrons.actions import register_reader
 from thuvien.patrons.models import Reader, ReaderCategory, ReaderStatus
@@ -619,12 +620,8 @@ def _notices_to_files():
         yield folder
 
 
-def create_kiosk(library: Library, actor) -> dict | None:
+def create_kiosk(library: Library, actor) -> dict:
     """The demo's self-check kiosk at LIBRARY, through the SIP2 package's own action."""
-    try:
-        from thuvien.interop.sip2.actions import add_account
-    except ImportError:  # TODO(sip2): the SIP2 package is not installed; no kiosk account in this demo
-        return None
     add_account(KIOSK["login"], KIOSK["password"], library.code, actor=actor,
                 description="Máy tự mượn trả ở sảnh tầng 1 (demo)")  # fmt: skip
     return {**KIOSK, "library": library.code}

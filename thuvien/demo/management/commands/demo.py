@@ -31,16 +31,14 @@ class Command(BaseCommand):
             if reader:
                 self.stdout.write(
                     f"Bạn đọc mẫu (demo reader, for circulation): {reader['name']} — thẻ {reader['card']}, PIN {reader['pin']}"
-                    f" — http://{options['host']}:{options['port']}/"
+                    f" — http://{options['host']}:{options['port']}/ban-doc/"
                 )
             kiosk = people.get("kiosk")
             if kiosk:
                 self.stdout.write(
                     f"Máy tự mượn SIP2 (kiosk account): tên đăng nhập {kiosk['login']}, mật khẩu {kiosk['password']}, "
-                    f"thư viện {kiosk['library']} — thuvien sip2d"
+                    f"thư viện {kiosk['library']} — `thuvien sip2d` (cổng 6001)"
                 )
-            else:
-                self.stdout.write("Máy tự mượn SIP2: chưa có (the SIP2 package is not installed)")
             circulation = people.get("circulation")
             if circulation:
                 holds = circulation["holds"]
