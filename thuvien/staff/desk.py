@@ -110,12 +110,14 @@ def servable_reader(request, reader_id: int) -> Reader:
     return reader
 
 
-def managed_reader(request, reader_id: int, *, erased: bool = False) -> Reader:
+def managed_reader(request, reader_id: int) -> Reader:
     """The reader with READER_ID if the user manages him (his home library is in their subtree)."""
-    query = Reader.objects.select_related("category", "home_library").filter(pk=reader_id)
-    if not erased:
-        query = query.exclude(status=ReaderStatus.ERASED)
-    reader = query.first()
+    reader = (
+        Reader.objects.select_related("category", "home_library")
+        .exclude(status=ReaderStatus.ERASED)
+        .filter(pk=reader_id)
+        .first()
+    )
     if reader is None or not same_network(reader.home_library, request.desk_library):
         raise Http404
     if not can_manage_reader(request.user, reader):
@@ -197,6 +199,12 @@ def _reader_context(request, reader: Reader) -> dict:
     }
 
 
+def due_text(due, tz=None) -> str:
+    """A due date as the desk shows it: day loans fall due at the end of a day, hourly loans at a time."""
+    due = due.astimezone(tz or timezone.get_current_timezone())
+    return f"{due:%d/%m/%Y}" if (due.hour, due.minute) == (23, 59) else f"{due:%d/%m/%Y %H:%M}"
+
+
 def _short(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -225,7 +233,7 @@ def loan_rows(loans, base: str) -> str:
         LOAN_ROW.format(
             overdue_class=' class="overdue"' if loan.overdue else "",
             title=html_escape(_short(loan.item.record.title, 120)), library=html_escape(loan.library.code),
-            barcode=html_escape(loan.item.barcode), due=f"{loan.due_at.astimezone(tz):%d/%m/%Y}",
+            barcode=html_escape(loan.item.barcode), due=due_text(loan.due_at, tz),
             overdue_flag=flag if loan.overdue else "",
             renewals=f" <small>(+{loan.renewals})</small>" if loan.renewals else "",
             pk=loan.pk, base=base, renew=renew, more=more,
@@ -320,11 +328,7 @@ def checkout_scan(request, reader_id: int):
             entry["message"] = error.message
         else:
             entry["ok"] = True
-            due = timezone.localtime(loan.due_at)
-            # Day loans fall due at the end of a day: the date says it; hourly loans need the time.
-            entry["due"] = (
-                f"{due:%d/%m/%Y}" if (due.hour, due.minute) == (23, 59) else f"{due:%d/%m/%Y %H:%M}"
-            )
+            entry["due"] = due_text(loan.due_at)
     remember(request, SESSION_CHECKOUTS, entry, reader.pk)
     if is_htmx(request):
         context = _reader_context(request, reader)
@@ -364,7 +368,7 @@ def renew_loans(request, reader_id: int):
             messages.success(
                 request,
                 _("Đã gia hạn %(barcode)s đến %(date)s.")
-                % {"barcode": loan.item.barcode, "date": f"{timezone.localtime(loan.due_at):%d/%m/%Y}"},
+                % {"barcode": loan.item.barcode, "date": due_text(loan.due_at)},
             )
     return redirect(reader_url(reader) + "#loans")
 

@@ -161,3 +161,5 @@ def test_an_hourly_loan_shows_the_time_it_falls_due(desk, reader, make_item, net
     ).content.decode()
     due = timezone.localtime(Loan.objects.get(item=item).due_at)
     assert f"hạn trả {due:%d/%m/%Y %H:%M}" in text
+    page = desk.get(f"/staff/desk/readers/{reader.pk}/").content.decode()
+    assert f"{due:%d/%m/%Y %H:%M}" in page.split('id="loans"')[1]
