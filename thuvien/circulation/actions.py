@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -183,18 +183,34 @@ def checkout(
                 )
         except IntegrityError:
             raise CirculationError("on_loan", _("Bản này vừa được cho mượn ở nơi khác.")) from None
+        if hold is not None and hold.reader_id != reader.pk:
+            # Lent over another reader's hold (override): his request goes back to its place in the queue.
+            _requeue(hold, actor, library)
+            hold = None
+        if item.status == ItemStatus.IN_TRANSIT:
+            # Lent from the transit cart (override): the journey ends here.
+            transit = Transit.objects.select_for_update().filter(item=item, received_at__isnull=True).first()
+            if transit is not None:
+                transit.received_at = now
+                transit.save(update_fields=["received_at"])
+                travelling = transit.hold
+                if travelling is not None and travelling.status == HoldStatus.IN_TRANSIT:
+                    if travelling.reader_id != reader.pk:
+                        _requeue(travelling, actor, library)
         if hold is None:
             # A reader borrowing a title he asked for fills his request with whichever copy he took.
             hold = (
                 Hold.objects.select_for_update()
                 .filter(reader=reader, record_id=item.record_id, status__in=ACTIVE_HOLD_STATUSES)
+                .select_related("pickup_library")
                 .first()
             )
-            if hold is not None and hold.item_id and hold.item_id != item.pk:
-                _release_trapped(hold, now)
-        if hold is not None and hold.reader_id == reader.pk:
+        if hold is not None:
+            set_aside = hold.item_id if hold.item_id != item.pk else None
             Hold.objects.filter(pk=hold.pk).update(status=HoldStatus.FILLED, closed_at=now, item=item)
             audit("circulation.hold.filled", actor=actor, library=library, obj=hold, loan=loan.pk)
+            if set_aside is not None:
+                _free_set_aside(set_aside, now, actor)
         _set_status(item, ItemStatus.CHECKED_OUT, library)
         audit(
             "circulation.loan.created",
@@ -270,13 +286,55 @@ def checkin(
                 hold.refresh_from_db()
                 if hold.status == HoldStatus.IN_TRANSIT and hold.pickup_library_id == library.pk:
                     return _put_on_hold_shelf(item, hold, library, now, actor, loan=loan, fee=fee)
+            # A transfer a librarian decided (send_transit) ends here: the copy is not sent straight back.
+            stay = transit.reason == Transit.Reason.HOME and transit.to_library_id != item.library_id
+            result = _route(item, library, now, actor, stay=stay)
+            result.loan, result.fee = loan, fee
+            return result
+        if item.status == ItemStatus.ON_HOLD_SHELF:
+            held = Hold.objects.select_for_update().filter(item=item, status=HoldStatus.READY).first()
+            if held is not None:
+                # Scanned again while set aside for a reader: it stays his (or goes on to his library).
+                return _to_pickup(item, held, library, now, actor)
         result = _route(item, library, now, actor)
         result.loan, result.fee = loan, fee
         return result
 
 
-def _route(item: Item, library: Library, now: dt.datetime, actor) -> CheckinResult:
-    """Send a copy that is free at LIBRARY where it is needed: a waiting hold, else home, else the shelf."""
+def _hold_shelf_message(hold: Hold) -> str:
+    return _("Giữ cho %(reader)s (thẻ %(card)s) trên kệ chờ nhận đến %(date)s.") % {
+        "reader": hold.reader.full_name,
+        "card": hold.reader.card,
+        "date": f"{timezone.localtime(hold.expires_at):%d/%m/%Y}",
+    }
+
+
+def _to_pickup(item: Item, hold: Hold, library: Library, now, actor) -> CheckinResult:
+    """A copy already set aside for HOLD, found at LIBRARY: keep it on the shelf there, or send it on."""
+    hold = Hold.objects.select_related("reader", "pickup_library").get(pk=hold.pk)
+    if hold.pickup_library_id == library.pk:
+        return CheckinResult(
+            item, "hold_shelf", hold=hold, destination=library, message=_hold_shelf_message(hold)
+        )
+    Hold.objects.filter(pk=hold.pk).update(status=HoldStatus.IN_TRANSIT, expires_at=None)
+    transit = Transit.objects.create(item=item, from_library=library, to_library=hold.pickup_library,
+                                     reason=Transit.Reason.HOLD, hold=hold, sent_at=now)  # fmt: skip
+    _set_status(item, ItemStatus.IN_TRANSIT, library)
+    audit(
+        "circulation.transit.sent", actor=actor, library=library, obj=transit, item=item.barcode, hold=hold.pk
+    )
+    return CheckinResult(
+        item, "transit", hold=hold, destination=hold.pickup_library,
+        message=_("Giữ cho %(reader)s: chuyển đến %(library)s.")
+        % {"reader": hold.reader.full_name, "library": hold.pickup_library.name},
+    )  # fmt: skip
+
+
+def _route(item: Item, library: Library, now: dt.datetime, actor, *, stay: bool = False) -> CheckinResult:
+    """Send a copy that is free at LIBRARY where it is needed: a waiting hold, else home, else the shelf.
+
+    STAY shelves it at LIBRARY instead of sending it home (the end of a transfer).
+    """
     if item.status in (ItemStatus.LOST, ItemStatus.MISSING):
         audit("circulation.item.found", actor=actor, library=library, obj=item, previous=item.status)
     today = now.date()
@@ -316,7 +374,7 @@ def _route(item: Item, library: Library, now: dt.datetime, actor) -> CheckinResu
                 message=_("Giữ cho %(reader)s: chuyển đến %(library)s.")
                 % {"reader": hold.reader.full_name, "library": hold.pickup_library.name},
             )  # fmt: skip
-    if item.library_id != library.pk:
+    if item.library_id != library.pk and not stay:
         transit = Transit.objects.create(
             item=item, from_library=library, to_library=item.library, reason=Transit.Reason.HOME, sent_at=now
         )
@@ -344,12 +402,19 @@ def _put_on_hold_shelf(item, hold, library, now, actor, *, loan=None, fee=None) 
     hold.refresh_from_db()
     _set_status(item, ItemStatus.ON_HOLD_SHELF, library)
     audit("circulation.hold.ready", actor=actor, library=library, obj=hold, item=item.barcode)
-    notices.on_commit_send(notices.HOLD_READY, hold.reader_id, f"hold:{hold.pk}", hold_id=hold.pk)
+    # Keyed by the moment it was set aside: a hold put back in the queue and trapped again is told again.
+    notices.on_commit_send(
+        notices.HOLD_READY, hold.reader_id, f"hold:{hold.pk}:{now:%Y%m%d%H%M%S}", hold_id=hold.pk
+    )
     return CheckinResult(
-        item, "hold_shelf", loan=loan, hold=hold, destination=library, fee=fee,
-        message=_("Giữ cho %(reader)s (thẻ %(card)s) trên kệ chờ nhận đến %(date)s.")
-        % {"reader": hold.reader.full_name, "card": hold.reader.card, "date": f"{timezone.localtime(expires):%d/%m/%Y}"},
-    )  # fmt: skip
+        item,
+        "hold_shelf",
+        loan=loan,
+        hold=hold,
+        destination=library,
+        fee=fee,
+        message=_hold_shelf_message(hold),
+    )
 
 
 def renew(*, loan: Loan | int, actor=None, channel: str = Loan.Channel.DESK, reader: Reader | None = None,
@@ -388,10 +453,8 @@ def renew(*, loan: Loan | int, actor=None, channel: str = Loan.Channel.DESK, rea
         if others.exists():
             raise CirculationError("on_hold", _("Có bạn đọc khác đang chờ tài liệu này, không gia hạn được."))
         _settle_overdue(loan, now, final=True)
-        if rule.loan_hours:
-            due = now + dt.timedelta(hours=rule.loan_hours)
-        else:
-            due = policies.due_at(now, rule, closed_checker(loan.library), days=rule.renewal_days)
+        days = None if rule.loan_hours else rule.renewal_days  # an hourly loan renews for its hours
+        due = policies.due_at(now, rule, closed_checker(loan.library), days=days)
         loan.due_at = max(due, loan.due_at)
         loan.renewals += 1
         loan.save(update_fields=["due_at", "renewals"])
@@ -525,8 +588,25 @@ def cancel_hold(*, hold: Hold | int, actor=None, reader: Reader | None = None, n
     return hold
 
 
-def _release_trapped(hold: Hold, now) -> None:
-    Hold.objects.filter(pk=hold.pk).update(status=HoldStatus.CANCELLED, closed_at=now)
+def _requeue(hold: Hold, actor, library: Library) -> None:
+    """Put a hold whose copy went elsewhere back in the queue, in its original place (placed_at kept)."""
+    Hold.objects.filter(pk=hold.pk).update(
+        status=HoldStatus.WAITING, item=None, trapped_at=None, expires_at=None
+    )
+    audit("circulation.hold.requeued", actor=actor, library=library, obj=hold, previous=hold.status)
+
+
+def _free_set_aside(item_id: int, now, actor) -> None:
+    """A copy set aside for a hold that another copy filled: off the hold shelf to where it is needed.
+
+    A copy still travelling keeps going; it is routed when it arrives (its hold is no longer in transit).
+    """
+    item = _lock_item(item_id)
+    if (
+        item.status == ItemStatus.ON_HOLD_SHELF
+        and not Hold.objects.filter(item=item, status=HoldStatus.READY).exists()
+    ):
+        _route(item, item.current_library or item.library, now, actor)
 
 
 def suspend_hold(
@@ -568,7 +648,11 @@ def send_transit(*, item, to_library: Library, from_library: Library, actor=None
         item = _lock_item(item)
         if item.status != ItemStatus.AVAILABLE:
             raise CirculationError("not_on_shelf", _("Chỉ chuyển được bản đang có trên giá."))
-        if network_root(to_library) != network_root(from_library):
+        if (item.current_library_id or item.library_id) != from_library.pk:
+            raise CirculationError("not_here", _("Bản này không nằm ở thư viện gửi đi."))
+        if to_library.pk == from_library.pk:
+            raise CirculationError("same_library", _("Thư viện nhận trùng với thư viện gửi."))
+        if {network_root(to_library), network_root(item.library)} != {network_root(from_library)}:
             raise CirculationError("other_network", _("Chỉ luân chuyển được trong cùng mạng lưới."))
         transit = Transit.objects.create(
             item=item,
@@ -599,6 +683,7 @@ def mark_lost(*, loan: Loan | int, actor=None, library: Library | None = None, n
         loan.returned_at, loan.lost = now, True
         loan.save(update_fields=["returned_at", "lost"])
         price = item.price if item.price is not None else Decimal(settings.LOST_ITEM_DEFAULT_FEE)
+        price = price.quantize(Decimal(1), rounding=ROUND_HALF_UP)  # fees are whole đồng
         fee = Fee.objects.create(reader=loan.reader, library=library or loan.library, loan=loan, kind=FeeKind.LOST,
                                  amount=price, note=item.barcode)  # fmt: skip
         _set_status(item, ItemStatus.LOST)
@@ -631,10 +716,20 @@ def mark_damaged(
     *, item, library: Library, actor=None, amount: Decimal | None = None, reader=None, note: str = ""
 ):
     """Record a damaged copy (already returned), with a charge to READER when AMOUNT is given."""
+    if amount is not None:
+        amount = _whole_dong(amount)
+        if amount < 0:
+            raise CirculationError("amount", _("Số tiền bồi thường không hợp lệ."))
     with transaction.atomic():
         item = _lock_item(item)
         if item.status == ItemStatus.CHECKED_OUT:
             raise CirculationError("on_loan", _("Hãy nhận trả bản này trước khi ghi hư hỏng."))
+        if item.status == ItemStatus.IN_TRANSIT:
+            raise CirculationError("in_transit", _("Bản này đang luân chuyển; hãy nhận (checkin) trước."))
+        held = Hold.objects.select_for_update().filter(item=item, status=HoldStatus.READY).first()
+        if held is not None:
+            # Found damaged on the hold shelf: the reader waits for another copy, keeping his place.
+            _requeue(held, actor, library)
         fee = None
         if amount and reader is not None:
             fee = Fee.objects.create(reader=reader, library=library, kind=FeeKind.DAMAGED, amount=amount,
@@ -654,6 +749,13 @@ def mark_damaged(
 # --- money --------------------------------------------------------------------------------------
 
 
+def _whole_dong(amount) -> Decimal:
+    try:
+        return Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        raise CirculationError("amount", _("Số tiền không hợp lệ.")) from None
+
+
 def _receipt_number(library: Library, now: dt.datetime) -> str:
     return f"{library.code}-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
 
@@ -662,7 +764,7 @@ def pay_fees(*, reader, amount: Decimal | int, library: Library, actor=None, met
              channel: str = "desk", fees=None, now=None) -> Payment:  # fmt: skip
     """Take AMOUNT from READER at LIBRARY against his fees (oldest first, or FEES); return the receipt."""
     now = _now(now)
-    amount = Decimal(amount).quantize(Decimal(1))
+    amount = _whole_dong(amount)
     if amount <= 0:
         raise CirculationError("amount", _("Số tiền phải lớn hơn 0."))
     with transaction.atomic():
@@ -697,13 +799,13 @@ def pay_fees(*, reader, amount: Decimal | int, library: Library, actor=None, met
 
 def waive_fee(*, fee: Fee | int, actor, library: Library, reason: str, amount: Decimal | None = None) -> Fee:
     """Forgive all (or AMOUNT) of what is left of FEE, with the reason on the audit trail."""
-    if not reason.strip():
+    if not (reason or "").strip():
         raise CirculationError("reason", _("Hãy ghi lý do miễn."))
     with transaction.atomic():
         fee = Fee.objects.select_for_update().filter(pk=fee.pk if isinstance(fee, Fee) else fee).first()
         if fee is None:
             raise CirculationError("fee_unknown", _("Không tìm thấy khoản phí."))
-        part = fee.outstanding if amount is None else Decimal(amount).quantize(Decimal(1))
+        part = fee.outstanding if amount is None else _whole_dong(amount)
         if part <= 0 or part > fee.outstanding:
             raise CirculationError("amount", _("Số tiền miễn không hợp lệ."))
         fee.waived += part
@@ -759,6 +861,8 @@ def advance_delivery(*, delivery: Delivery | int, status: str, actor, item_barco
                      tracking_number: str = "", note: str = "", now=None) -> Delivery:  # fmt: skip
     """Move DELIVERY to STATUS along requested → packed → shipped → delivered → returned (or cancelled)."""
     now = _now(now)
+    if status not in DeliveryStatus.values:
+        raise CirculationError("delivery_step", _("Trạng thái không hợp lệ."))
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update()

@@ -27,12 +27,16 @@ def run_daily(now: dt.datetime | None = None, *, force: bool = False) -> dict | 
             run = DailyRun.objects.create(day=day)
     except IntegrityError:
         return None
-    summary = {
-        "fines": actions.assess_overdue_fines(now),
-        "holds_expired": actions.expire_holds(now),
-        "loans_anonymised": actions.anonymise_loans(now),
-        **send_loan_notices(now),
-    }
+    try:
+        summary = {
+            "fines": actions.assess_overdue_fines(now),
+            "holds_expired": actions.expire_holds(now),
+            "loans_anonymised": actions.anonymise_loans(now),
+            **send_loan_notices(now),
+        }
+    except Exception:
+        DailyRun.objects.filter(pk=run.pk).delete()  # a failed run is tried again, not marked done
+        raise
     run.finished_at = timezone.now()
     run.summary = summary
     run.save(update_fields=["finished_at", "summary"])
@@ -41,8 +45,14 @@ def run_daily(now: dt.datetime | None = None, *, force: bool = False) -> dict | 
 
 
 def send_loan_notices(now: dt.datetime) -> dict:
-    """One e-mail per reader listing loans due within DUE_SOON_DAYS, and one listing overdue loans."""
-    soon_until = now + dt.timedelta(days=settings.DUE_SOON_DAYS)
+    """One e-mail per reader listing loans due within DUE_SOON_DAYS, and one listing overdue loans.
+
+    Each loan is told about once per due date and kind (a renewal gives it a new due date).
+    """
+    # Due on or before the DUE_SOON_DAYS-th day from today (a day loan falls due at the end of its day).
+    soon_until = timezone.make_aware(
+        dt.datetime.combine(now.date() + dt.timedelta(days=settings.DUE_SOON_DAYS + 1), dt.time.min)
+    )
     groups: dict[tuple[str, int], list[int]] = defaultdict(list)
     open_loans = Loan.objects.filter(returned_at__isnull=True, reader__isnull=False, due_at__lt=soon_until)
     for loan_id, reader_id, due in open_loans.values_list("pk", "reader_id", "due_at"):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks import task
 
 from thuvien.circulation.models import Delivery, Hold, Loan, Notice
@@ -31,8 +31,17 @@ def send_notice_task(kind: str, reader_id: int, key: str, **ids) -> bool:
     return send_notice(kind, reader_id, key, **ids)
 
 
+def loan_key(loan: Loan) -> str:
+    """What a loan notice is about: the loan and its due date (renewed, it may be told again)."""
+    return f"loan:{loan.pk}:{timezone.localtime(loan.due_at):%Y-%m-%d}"
+
+
 def send_notice(kind: str, reader_id: int, key: str, **ids) -> bool:
-    """Send notice KIND to the reader unless sent already, he has no e-mail or he turned notices off."""
+    """Send notice KIND to the reader unless sent already, he has no e-mail or he turned notices off.
+
+    A notice listing loans (LOAN_IDS) is recorded once per loan and due date instead of under KEY: it
+    lists only the open loans not yet told about, and is not sent when there are none.
+    """
     from thuvien.patrons.models import Consent, Reader
 
     reader = Reader.objects.filter(pk=reader_id).select_related("home_library").first()
@@ -49,18 +58,33 @@ def send_notice(kind: str, reader_id: int, key: str, **ids) -> bool:
         )
     if "delivery_id" in ids:
         context["delivery"] = Delivery.objects.select_related("record").filter(pk=ids["delivery_id"]).first()
+    keys = [key]
     if "loan_ids" in ids:
-        context["loans"] = list(
-            Loan.objects.filter(pk__in=ids["loan_ids"]).select_related("item__record").order_by("due_at")
+        loans = list(
+            Loan.objects.filter(pk__in=ids["loan_ids"], reader=reader, returned_at__isnull=True)
+            .select_related("item__record")
+            .order_by("due_at", "pk")
         )
+        told = set(
+            Notice.objects.filter(reader=reader, kind=kind, key__in=[loan_key(loan) for loan in loans])
+            .values_list("key", flat=True)
+        )  # fmt: skip
+        context["loans"] = [loan for loan in loans if loan_key(loan) not in told]
+        if not context["loans"]:
+            return False
+        keys = [loan_key(loan) for loan in context["loans"]]
     try:
         with transaction.atomic():
-            Notice.objects.create(reader=reader, kind=kind, key=key, email=reader.email)
+            for one in keys:
+                Notice.objects.create(reader=reader, kind=kind, key=one, email=reader.email)
             with translation.override("vi"):
                 subject = render_to_string(f"notices/{kind}_subject.txt", context).strip()
                 body = render_to_string(f"notices/{kind}.txt", context)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [reader.email])
     except IntegrityError:
         return False  # sent before
+    except OSError:  # the mail server refused or is down: nothing recorded, so it is tried again
+        logger.exception("notice %s to reader %s could not be sent", kind, reader.pk)
+        return False
     logger.info("notice %s sent to reader %s (%s)", kind, reader.pk, key)
     return True

@@ -84,9 +84,15 @@ def next_open_day(day: dt.date, is_closed: Callable[[dt.date], bool]) -> dt.date
 def due_at(
     start: dt.datetime, rule: Rule, is_closed: Callable[[dt.date], bool], days: int | None = None
 ) -> dt.datetime:
-    """Return when a loan started at START (aware, local time) falls due: end of an open day, or hours on."""
+    """Return when a loan started at START (aware, local time) falls due: end of an open day, or hours on.
+
+    An hourly loan that would fall due on a closed day falls due at the same hour on the next open day.
+    """
+    start = timezone.localtime(start)  # the library's day, whatever zone START was given in
     if rule.loan_hours and days is None:
-        return start + dt.timedelta(hours=rule.loan_hours)
+        due = timezone.localtime(start + dt.timedelta(hours=rule.loan_hours))
+        day = next_open_day(due.date(), is_closed)
+        return due if day == due.date() else due.replace(year=day.year, month=day.month, day=day.day)
     day = next_open_day(start.date() + dt.timedelta(days=rule.loan_days if days is None else days), is_closed)
     return start.replace(
         year=day.year, month=day.month, day=day.day, hour=23, minute=59, second=59, microsecond=0

@@ -19,6 +19,7 @@ from thuvien.patrons.exceptions import PatronError, PinLocked
 from thuvien.patrons.models import Consent, PinFailure, Reader, ReaderCategory, ReaderStatus
 
 PIN_PATTERN = re.compile(r"\d{4,8}")
+ERASED_PREFIX = "ERASED-"  # the card number an erased reader's row keeps
 EDITABLE = (
     "full_name",
     "birth_date",
@@ -53,10 +54,14 @@ def _set_cccd(reader: Reader, value: str) -> None:
         raise PatronError("cccd", str(exc)) from None
     digest = identity.blind_index(number)
     if Reader.objects.filter(cccd_hash=digest).exclude(pk=reader.pk).exists():
-        raise PatronError("cccd_taken", _("Số CCCD này đã được đăng ký cho một thẻ khác."))
+        raise _cccd_taken()
     reader.cccd_encrypted = identity.encrypt(number)
     reader.cccd_hash = digest
     reader.cccd_last = number[-4:]
+
+
+def _cccd_taken() -> PatronError:
+    return PatronError("cccd_taken", _("Số CCCD này đã được đăng ký cho một thẻ khác."))
 
 
 def _clean(reader: Reader) -> None:
@@ -79,7 +84,7 @@ def register_reader(*, card: str, full_name: str, home_library, category: Reader
         if category is None:
             raise PatronError("category", _("Không có đối tượng bạn đọc này."))
     card = (card or "").strip().upper()
-    if not re.fullmatch(r"[A-Z0-9\-]{4,32}", card):
+    if not re.fullmatch(r"[A-Z0-9\-]{4,32}", card) or card.startswith(ERASED_PREFIX):
         raise PatronError("card", _("Số thẻ gồm 4–32 chữ cái không dấu, chữ số hoặc dấu gạch ngang."))
     reader = Reader(card=card, full_name=full_name, home_library=home_library, category=category, status=status,
                     keep_history=keep_history, **fields)  # fmt: skip
@@ -93,6 +98,8 @@ def register_reader(*, card: str, full_name: str, home_library, category: Reader
             with transaction.atomic():
                 reader.save()
         except IntegrityError:
+            if reader.cccd_hash and not Reader.objects.filter(card=card).exists():
+                raise _cccd_taken() from None  # registered at the same moment by someone else
             raise PatronError("card_taken", _("Số thẻ %(card)s đã có người dùng.") % {"card": card}) from None
         if terms:
             Consent.objects.create(reader=reader, kind=Consent.Kind.TERMS, given=True, channel=channel)
@@ -127,7 +134,11 @@ def update_reader(*, reader: Reader, actor, cccd: str | None = None, **changes) 
         _clean(reader)
         if cccd is not None:
             _set_cccd(reader, cccd)
-        reader.save()
+        try:
+            with transaction.atomic():
+                reader.save()
+        except IntegrityError:
+            raise _cccd_taken() from None  # the only unique value an edit can collide on
         audit("patrons.reader.updated", actor=actor, library=reader.home_library, obj=reader,
               fields=sorted(changes) + (["cccd"] if cccd is not None else []))  # fmt: skip
     return reader
@@ -135,6 +146,8 @@ def update_reader(*, reader: Reader, actor, cccd: str | None = None, **changes) 
 
 def set_status(*, reader: Reader, status: str, actor) -> Reader:
     """Approve a self-registered reader, suspend or reactivate a card."""
+    if status not in (ReaderStatus.PENDING, ReaderStatus.ACTIVE, ReaderStatus.SUSPENDED):
+        raise PatronError("status", _("Trạng thái thẻ không hợp lệ."))  # erasure is erase_reader's
     with transaction.atomic():
         reader = Reader.objects.select_for_update().get(pk=reader.pk)
         previous = reader.status
@@ -232,7 +245,8 @@ def erase_reader(*, reader: Reader, actor) -> Reader:
 
     The row stays, emptied, so loans and fees keep their statistics; the card number is freed.
     """
-    from thuvien.circulation.models import Hold, Loan
+    from thuvien.circulation import actions as circulation
+    from thuvien.circulation.models import ACTIVE_HOLD_STATUSES, Delivery, DeliveryStatus, Hold, Loan, Notice
     from thuvien.circulation.queries import owed
 
     with transaction.atomic():
@@ -245,11 +259,23 @@ def erase_reader(*, reader: Reader, actor) -> Reader:
             raise PatronError(
                 "has_fees", _("Bạn đọc còn nợ phí; hãy thanh toán hoặc miễn trước khi xóa dữ liệu.")
             )
-        Hold.objects.filter(reader=reader, status__in=["waiting"]).update(
-            status="cancelled", closed_at=timezone.now()
-        )
+        if Delivery.objects.filter(
+            reader=reader, status__in=[DeliveryStatus.REQUESTED, DeliveryStatus.PACKED]
+        ).exists():
+            raise PatronError(
+                "has_deliveries",
+                _("Bạn đọc còn yêu cầu gửi sách chưa xong; hãy gửi hoặc hủy trước khi xóa dữ liệu."),
+            )
+        # Through the circulation action: a copy set aside for him goes on to the next reader.
+        for hold_id in Hold.objects.filter(reader=reader, status__in=ACTIVE_HOLD_STATUSES).values_list(
+            "pk", flat=True
+        ):
+            circulation.cancel_hold(hold=hold_id, actor=actor)
         Loan.objects.filter(reader=reader).update(reader=None, anonymised=True)
-        reader.card = f"ERASED-{reader.pk}"
+        Delivery.objects.filter(reader=reader).update(address="", phone="")
+        Notice.objects.filter(reader=reader).update(email="")
+        PinFailure.objects.filter(card=reader.card).delete()
+        reader.card = f"{ERASED_PREFIX}{reader.pk}"
         reader.full_name = "—"
         reader.name_key = ""
         reader.birth_date = None

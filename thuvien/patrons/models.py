@@ -71,6 +71,12 @@ class Reader(models.Model):
         verbose_name = _("bạn đọc")
         verbose_name_plural = _("các bạn đọc")
         indexes = [models.Index(fields=["home_library", "status"], name="reader_library_status_idx")]
+        constraints = [
+            # One card per citizen: the check in patrons.actions races; the database does not.
+            models.UniqueConstraint(
+                fields=["cccd_hash"], condition=~Q(cccd_hash=""), name="reader_cccd_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.card})"
