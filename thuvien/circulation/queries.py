@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from thuvien.accounts.models import Role
@@ -24,6 +25,7 @@ from thuvien.circulation.models import (
     Loan,
 )
 from thuvien.network.models import Library
+from thuvien.patrons.models import Reader
 
 CAN_CIRCULATE = {Role.ADMIN, Role.CIRCULATION}
 
@@ -66,16 +68,60 @@ def owed(reader) -> Decimal:
     return (total["amount"] or 0) - (total["paid"] or 0) - (total["waived"] or 0)
 
 
-def reader_blocks(reader, now: dt.datetime | None = None) -> list[policies.Block]:
+@dataclass
+class Standing:
+    """A reader's numbers the desk decides on: open loans, overdue ones, those of one copy type, debt."""
+
+    loans: int
+    overdue: int
+    same_type: int
+    owed: Decimal
+
+
+def standing(reader, now: dt.datetime, item_type: str | None = None) -> Standing:
+    """READER's open loans (all, overdue at NOW, of ITEM_TYPE) and what he owes, in one query."""
+    open_loans = (
+        Loan.objects.filter(reader=OuterRef("pk"), returned_at__isnull=True).order_by().values("reader")
+    )
+
+    def count(loans):
+        return Coalesce(Subquery(loans.annotate(n=Count("pk")).values("n")), 0)
+
+    debt = (
+        Fee.objects.filter(reader=OuterRef("pk"))
+        .order_by()
+        .values("reader")
+        .annotate(total=Sum(F("amount") - F("paid") - F("waived")))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=0)
+    row = (
+        Reader.objects.filter(pk=reader.pk)
+        .annotate(
+            n_loans=count(open_loans),
+            n_overdue=count(open_loans.filter(due_at__lt=now)),
+            n_type=count(open_loans.filter(item__item_type=item_type or "")),
+            debt=Coalesce(Subquery(debt, output_field=money), Value(Decimal(0)), output_field=money),
+        )
+        .values_list("n_loans", "n_overdue", "n_type", "debt")
+        .first()
+    ) or (0, 0, 0, Decimal(0))
+    return Standing(loans=row[0], overdue=row[1], same_type=row[2], owed=Decimal(row[3]))
+
+
+def reader_blocks(
+    reader, now: dt.datetime | None = None, numbers: Standing | None = None
+) -> list[policies.Block]:
+    """What stops READER from borrowing at NOW; NUMBERS, when the caller has them, saves the query."""
     now = now or timezone.now()
-    overdue = Loan.objects.filter(reader=reader, returned_at__isnull=True, due_at__lt=now).count()
+    numbers = numbers or standing(reader, now)
     return policies.blocks(
         status=reader.status,
         expires_on=reader.expires_on,
         today=timezone.localdate(now),
-        owed=owed(reader),
+        owed=numbers.owed,
         threshold=Decimal(settings.FINE_BLOCK_THRESHOLD),
-        overdue=overdue,
+        overdue=numbers.overdue,
     )
 
 
