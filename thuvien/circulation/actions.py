@@ -199,12 +199,19 @@ def checkout(
                         _requeue(travelling, actor, library)
         if hold is None:
             # A reader borrowing a title he asked for fills his request with whichever copy he took.
-            hold = (
-                Hold.objects.select_for_update()
-                .filter(reader=reader, record_id=item.record_id, status__in=ACTIVE_HOLD_STATUSES)
-                .select_related("pickup_library")
+            mine = (
+                Hold.objects.filter(reader=reader, record_id=item.record_id, status__in=ACTIVE_HOLD_STATUSES)
+                .values_list("pk", "item_id")
                 .first()
             )
+            if mine is not None:
+                if mine[1] and mine[1] != item.pk:
+                    _lock_item(mine[1])  # copies before holds, as checkin and cancel_hold lock them
+                hold = (
+                    Hold.objects.select_for_update()
+                    .filter(pk=mine[0], status__in=ACTIVE_HOLD_STATUSES)
+                    .first()
+                )
         if hold is not None:
             set_aside = hold.item_id if hold.item_id != item.pk else None
             Hold.objects.filter(pk=hold.pk).update(status=HoldStatus.FILLED, closed_at=now, item=item)

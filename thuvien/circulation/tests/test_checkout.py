@@ -215,7 +215,7 @@ def test_override_over_another_readers_hold_puts_it_back_in_the_queue(
 def test_borrowing_another_copy_fills_the_hold_and_frees_the_copy_set_aside(
     reader, other_reader, make_item, network, clock
 ):
-    # Found by the state machine: the copy set aside stayed "on the hold shelf" with no hold for it.
+    # The copy set aside used to stay "on the hold shelf" for a hold that was already filled.
     item, hold = _ready_hold(make_item, network, clock, reader)
     second = make_item("prov", record=item.record)
     waiting = actions.place_hold(

@@ -404,3 +404,36 @@ def machine(world, clock):
 
 def test_random_desk_work_keeps_the_invariants(machine):
     run_state_machine_as_test(machine, settings=settings(_profile()))
+
+
+# The shortest failing sequences the machine found in the circulation core as first written (the first
+# and last used a transit to the same library, refused now, so they send it next door), replayed step by
+# step; each one broke an invariant or crashed before its fix.
+FOUND = [
+    # mark_damaged on a copy in transit: an open transit for a copy no longer "in transit".
+    [("send_transit", {"from_library": 0, "item": 0, "to_library": 1}),
+     ("mark_damaged", {"item": 0, "library": 0, "reader": 0})],
+    # checkin of a copy already on the hold shelf: put back on the open shelf under its READY hold.
+    [("place_hold", {"library": 0, "reader": 0, "record": 0}),
+     ("checkin", {"item": 0, "library": 0}),
+     ("checkin", {"item": 0, "library": 0})],
+    # ... or trapped for a second hold (IntegrityError on one_hold_per_trapped_item).
+    [("place_hold", {"library": 0, "reader": 0, "record": 0}),
+     ("checkin", {"item": 0, "library": 0}),
+     ("place_hold", {"library": 0, "reader": 2, "record": 0}),
+     ("checkin", {"item": 0, "library": 0})],
+    # checkout with override from the transit cart: the transit stayed open on a copy on loan.
+    [("send_transit", {"from_library": 1, "item": 3, "to_library": 0}),
+     ("checkout", {"item": 3, "library": 0, "override": True, "reader": 0})],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("steps", FOUND)
+def test_sequences_the_machine_found(machine, steps):
+    state = machine()
+    try:
+        for name, arguments in steps:
+            getattr(state, name)(**arguments)
+            state.consistent()
+    finally:
+        state.teardown()
