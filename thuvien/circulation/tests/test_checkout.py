@@ -267,3 +267,40 @@ def test_a_blocked_reader_keeps_nothing_when_refused(reader, make_item, network,
     item.refresh_from_db()
     assert item.status == ItemStatus.AVAILABLE and not Loan.objects.exists()
     assert not AuditEntry.objects.filter(type="circulation.loan.created").exists()
+
+
+# --- who may lend (the permission model the desk, the API and the kiosks apply before the action) ------
+
+
+def test_the_permission_model(reader, other_reader, network, provincial_librarian, commune_librarian,
+                              other_library_staff, circulation_librarian):  # fmt: skip
+    from thuvien.accounts.models import StaffRole, User
+    from thuvien.circulation.queries import (
+        can_circulate_at,
+        can_manage_reader,
+        can_serve_reader,
+        circulation_libraries,
+    )
+
+    commune_desk = User.objects.create_user("xa-quay", password="mat-khau-thu-nghiem-1")  # noqa: S106
+    StaffRole.objects.create(user=commune_desk, library=network["commune"], role="circulation")
+    # Staff act at the libraries of their subtree where their role is admin or circulation.
+    assert set(circulation_libraries(provincial_librarian)) == {network["prov"], network["commune"],
+                                                                network["school"]}  # fmt: skip
+    assert set(circulation_libraries(circulation_librarian)) == set(
+        circulation_libraries(provincial_librarian)
+    )
+    assert list(circulation_libraries(commune_desk)) == [network["commune"]]
+    assert list(circulation_libraries(commune_librarian)) == []  # a cataloguer does not run the desk
+    assert not can_circulate_at(commune_desk, network["prov"])
+    # They lend to any reader whose card belongs to the same network, at their own libraries only.
+    assert can_serve_reader(commune_desk, reader, network["commune"])  # reader's home is the province
+    assert not can_serve_reader(commune_desk, reader, network["prov"])
+    assert not can_serve_reader(other_library_staff, reader, network["prov"])
+    assert not can_serve_reader(other_library_staff, reader, network["other_prov"])  # not his network's card
+    # They edit a reader, see his personal data, take and waive his fees only if he is registered below them.
+    assert can_manage_reader(provincial_librarian, other_reader)  # home: the commune, below the province
+    assert can_manage_reader(commune_desk, other_reader)
+    assert not can_manage_reader(commune_desk, reader)
+    assert not can_manage_reader(other_library_staff, reader)
+    assert not can_manage_reader(commune_librarian, other_reader)
