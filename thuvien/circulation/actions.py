@@ -36,7 +36,7 @@ from thuvien.circulation.models import (
     PaymentLine,
     Transit,
 )
-from thuvien.circulation.queries import closed_checker, network_root, rule_for
+from thuvien.circulation.queries import closed_checker, network_root, rule_for, standing
 from thuvien.network.models import Library
 from thuvien.patrons.models import Reader
 from thuvien.search.indexer import enqueue
@@ -96,10 +96,10 @@ def _set_status(item: Item, status: str, library: Library | None = None) -> None
     enqueue([item.record_id])
 
 
-def _check_blocks(reader: Reader, now: dt.datetime, *, renewing: bool = False) -> None:
+def _check_blocks(reader: Reader, now: dt.datetime, *, renewing: bool = False, numbers=None) -> None:
     from thuvien.circulation.queries import reader_blocks
 
-    for block in reader_blocks(reader, now):
+    for block in reader_blocks(reader, now, numbers):
         if renewing and block.code == "overdue":
             continue  # renewing is how an overdue loan gets back in order
         raise CirculationError(f"blocked_{block.code}", block.message)
@@ -151,36 +151,36 @@ def checkout(
                 "in_transit", _("Bản này đang luân chuyển; hãy nhận (checkin) trước khi cho mượn.")
             )
         if not override:
-            _check_blocks(reader, now)
+            # One query for the blocks and both loan limits (the copy and the reader are locked).
+            numbers = standing(reader, now, item.item_type)
+            _check_blocks(reader, now, numbers=numbers)
         rule = rule_for(library, reader.category_id, item.item_type)
         if not override:
-            open_loans = Loan.objects.filter(reader=reader, returned_at__isnull=True)
-            if open_loans.count() >= rule.max_loans_total:
+            if numbers.loans >= rule.max_loans_total:
                 raise CirculationError(
                     "limit_total",
                     _("Bạn đọc đã mượn %(count)d bản, tối đa được %(limit)d bản.")
-                    % {"count": open_loans.count(), "limit": rule.max_loans_total},
+                    % {"count": numbers.loans, "limit": rule.max_loans_total},
                 )
-            if rule.max_loans_type is not None:
-                same_type = open_loans.filter(item__item_type=item.item_type).count()
-                if same_type >= rule.max_loans_type:
-                    raise CirculationError(
-                        "limit_type",
-                        _("Bạn đọc đã mượn %(count)d bản loại «%(type)s», tối đa %(limit)d bản.")
-                        % {"count": same_type, "type": item.item_type, "limit": rule.max_loans_type},
-                    )
+            if rule.max_loans_type is not None and numbers.same_type >= rule.max_loans_type:
+                raise CirculationError(
+                    "limit_type",
+                    _("Bạn đọc đã mượn %(count)d bản loại «%(type)s», tối đa %(limit)d bản.")
+                    % {"count": numbers.same_type, "type": item.item_type, "limit": rule.max_loans_type},
+                )
         due = policies.due_at(now, rule, closed_checker(library))
         try:
-            with transaction.atomic():
-                loan = Loan.objects.create(
-                    item=item,
-                    reader=reader,
-                    reader_category=reader.category.code,
-                    library=library,
-                    channel=channel,
-                    checked_out_at=now,
-                    due_at=due,
-                )
+            # No savepoint of its own: a refusal leaves this transaction (or the caller's savepoint,
+            # which transaction.atomic above is when nested) by the exception, rolled back whole.
+            loan = Loan.objects.create(
+                item=item,
+                reader=reader,
+                reader_category=reader.category.code,
+                library=library,
+                channel=channel,
+                checked_out_at=now,
+                due_at=due,
+            )
         except IntegrityError:
             raise CirculationError("on_loan", _("Bản này vừa được cho mượn ở nơi khác.")) from None
         if hold is not None and hold.reader_id != reader.pk:
