@@ -11,7 +11,10 @@ plus a hold and a postal delivery. Then fetches /staff/desk/readers/<id>/ signed
    the template instrumentation of the test runner is not installed), after 5 warm-up requests;
 2. with --http, over keep-alive HTTP against `thuvien serve` (one connection, requests in sequence).
 
-Prints the number of SQL queries of one page too: it must not grow with the number of loans.
+Prints the number of SQL queries of one page too (it must not grow with the number of loans) and the CPU
+time of each request, which stays meaningful when the machine is shared. SQLite in the data directory
+unless DATABASE_URL names an empty PostgreSQL database. The p95 of a long-running process includes the
+garbage collector's full collections over Django's own objects (see the closing notes of issue 3).
 """
 
 from __future__ import annotations
