@@ -4,18 +4,22 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_sip2 \\
         python bench/sip2_checkouts.py --data-dir bench/out/data-sip2-pg           # PostgreSQL
 
-1. Builds its own data in the database (created if absent): a library, a rule allowing many loans, a
-   kiosk account, one reader per client and, for every run, fresh copies to lend.
+1. Builds its own data (migrating the database first; PostgreSQL's database must exist): a library, a
+   rule allowing many loans, a kiosk account and, on every run, fresh readers (about 20 loans each by
+   the end of a level) and fresh copies.
 2. Starts `thuvien sip2d` as a separate process on a free port (the daemon as deployed).
-3. For each concurrency level: that many kiosk connections, each logged in, each with its own reader
-   who proves his PIN once (63), then checkouts (11) of copies taken from a shared queue until the
-   level's quota is done. Latency is request to answer, seen by the kiosk.
+3. For each concurrency level: that many kiosk connections, each logged in, each serving its share of
+   the level's readers, who prove their PIN once (63, not timed); then checkouts (11, with checksums)
+   of copies taken from a shared queue until the level's quota is done. Latency is request to
+   answer, as the kiosk sees it.
 4. Prints a table; checks that every accepted checkout is one open loan through channel sip2.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import os
 import queue
 import signal
@@ -33,6 +37,7 @@ LIBRARY = "VN-BENCH-SIP"
 KIOSK, KIOSK_PASSWORD = "bench-kiosk", "bench-kiosk-password"
 PIN = "2468"
 DATE = "20261116    100000"
+LOANS_PER_READER = 20
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -40,8 +45,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def prepare(readers: int, copies: int, run_id: str) -> list[str]:
-    """Create what the run needs; return the barcodes of COPIES fresh copies."""
+def prepare(readers: int, copies: int, run_id: str) -> tuple[list[str], list[str]]:
+    """Create what the run needs; return the cards of READERS new readers and COPIES new barcodes."""
     from django.db import transaction
 
     from thuvien.catalog.actions import save_record
@@ -53,24 +58,23 @@ def prepare(readers: int, copies: int, run_id: str) -> list[str]:
     from thuvien.network.actions import add_library
     from thuvien.network.models import Library
     from thuvien.patrons.actions import register_reader
-    from thuvien.patrons.models import Reader
 
     library = Library.objects.filter(code=LIBRARY).first() or add_library(
         LIBRARY, "Thư viện đo SIP2", "provincial"
     )
-    # One cell of the rules matrix: enough loans per reader for the whole run, fines off.
+    # One cell of the rules matrix: enough loans per reader whatever the run's size.
     CirculationRule.objects.update_or_create(
         library=library, category=None, item_type="",
         defaults={"max_loans_total": 1_000_000, "loan_days": 30},
     )  # fmt: skip
     if not KioskAccount.objects.filter(login=KIOSK).exists():
         add_account(KIOSK, KIOSK_PASSWORD, LIBRARY)
-    for n in range(readers):
-        card = f"BENCHSIP{n:04d}"
-        if not Reader.objects.filter(card=card).exists():
-            register_reader(
-                card=card, full_name=f"Bạn đọc đo {n}", home_library=library, category="adult", pin=PIN
-            )
+    # Fresh readers on every run, so that none holds more than a realistic number of loans.
+    cards = [f"R{run_id}{n:05d}" for n in range(readers)]
+    for n, card in enumerate(cards):
+        register_reader(
+            card=card, full_name=f"Bạn đọc đo {n}", home_library=library, category="adult", pin=PIN
+        )
     # A few titles, many copies each. Copies are benchmark fixtures, written in bulk (the catalogue's
     # save_item would audit and reindex each one, which is not what is being measured).
     records = [
@@ -85,7 +89,7 @@ def prepare(readers: int, copies: int, run_id: str) -> list[str]:
             ],  # fmt: skip
             batch_size=1000,
         )
-    return barcodes
+    return cards, barcodes
 
 
 class Kiosk:
@@ -116,6 +120,7 @@ class Kiosk:
 
 
 def run_level(port: int, concurrency: int, cards: list[str], barcodes: list[str]) -> dict:
+    """CONCURRENCY kiosks lend BARCODES to CARDS (each kiosk serves its share of the readers in turn)."""
     work: queue.SimpleQueue[str] = queue.SimpleQueue()
     for code in barcodes:
         work.put(code)
@@ -127,15 +132,17 @@ def run_level(port: int, concurrency: int, cards: list[str], barcodes: list[str]
         kiosk = Kiosk(port)
         try:
             assert kiosk.request(f"9300CN{KIOSK}|CO{KIOSK_PASSWORD}|").startswith("941"), "kiosk login failed"
-            card = cards[i]
-            info = kiosk.request(f"63000{DATE}          AO{LIBRARY}|AA{card}|AD{PIN}|")
-            assert "|CQY|" in info, info
+            mine = cards[i::concurrency]
+            for card in mine:  # each reader proves his PIN once in the kiosk session (not timed)
+                info = kiosk.request(f"63000{DATE}          AO{LIBRARY}|AA{card}|AD{PIN}|")
+                assert "|CQY|" in info, info
             ready.wait()
-            while True:
+            for n in itertools.count():
                 try:
                     code = work.get_nowait()
                 except queue.Empty:
                     return
+                card = mine[n % len(mine)]
                 start = time.perf_counter()
                 answer = kiosk.request(f"11NN{DATE}{' ' * 18}AO{LIBRARY}|AA{card}|AB{code}|AC|")
                 latencies[i].append(time.perf_counter() - start)
@@ -197,11 +204,13 @@ def main() -> None:
     from thuvien.circulation.models import Loan
 
     run_id = uuid.uuid4().hex[:6].upper()
+    # About LOANS_PER_READER loans each, and at least one reader per kiosk.
+    per_level = max(max(levels), math.ceil(args.checkouts / LOANS_PER_READER))
+    readers = per_level * len(levels)
     print(
-        f"database: {connection.vendor}; preparing {args.checkouts * len(levels)} copies, {max(levels)} readers…"
+        f"database: {connection.vendor}; preparing {args.checkouts * len(levels)} copies, {readers} readers…"
     )
-    barcodes = prepare(max(levels), args.checkouts * len(levels), run_id)
-    cards = [f"BENCHSIP{n:04d}" for n in range(max(levels))]
+    cards, barcodes = prepare(readers, args.checkouts * len(levels), run_id)
     loans_before = Loan.objects.filter(channel="sip2", returned_at__isnull=True).count()
     connection.close()
 
@@ -210,7 +219,8 @@ def main() -> None:
     try:
         for i, level in enumerate(levels):
             chunk = barcodes[i * args.checkouts : (i + 1) * args.checkouts]
-            results.append(run_level(port, level, cards, chunk))
+            level_cards = cards[i * per_level : (i + 1) * per_level]
+            results.append(run_level(port, level, level_cards, chunk))
         server_rss = peak_rss_mb(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
