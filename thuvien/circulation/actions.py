@@ -131,6 +131,10 @@ def checkout(
         item = _lock_item(item)
         reader = _lock_reader(reader)
         _check_network(reader, library)
+        if network_root(item.library) != network_root(library):
+            raise CirculationError(
+                "item_other_network", _("Bản này thuộc thư viện của mạng lưới khác, không cho mượn tại đây.")
+            )
         if item.status == ItemStatus.CHECKED_OUT:
             mine = Loan.objects.filter(item=item, reader=reader, returned_at__isnull=True).exists()
             if mine:

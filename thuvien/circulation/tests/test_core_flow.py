@@ -100,3 +100,15 @@ def test_other_network_card_refused(make_item, network, clock):
     with pytest.raises(CirculationError) as refused:
         actions.checkout(item=make_item(), reader=stranger, library=network["prov"], now=clock)
     assert refused.value.code == "other_network"
+
+
+def test_copy_of_another_network_refused(reader, network, clock):
+    from thuvien.catalog.actions import save_item, save_record
+    from thuvien.catalog.models import Item
+    from thuvien.catalog.tests.factories import marc_record
+
+    record = save_record(None, marc_record("Sách tỉnh khác"), library=network["other_prov"])
+    item = save_item(Item(record=record, library=network["other_prov"], barcode="KHAC-1"))
+    with pytest.raises(CirculationError) as refused:
+        actions.checkout(item=item, reader=reader, library=network["prov"], now=clock)
+    assert refused.value.code == "item_other_network"
