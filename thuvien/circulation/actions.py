@@ -299,6 +299,8 @@ def checkin(
                     return _put_on_hold_shelf(item, hold, library, now, actor, loan=loan, fee=fee)
             # A transfer a librarian decided (send_transit) ends here: the copy is not sent straight back.
             stay = transit.reason == Transit.Reason.HOME and transit.to_library_id != item.library_id
+            if transit.arrival_status:
+                item.status = transit.arrival_status  # arrives as it left: damaged or withdrawn
             result = _route(item, library, now, actor, stay=stay)
             result.loan, result.fee = loan, fee
             return result
@@ -385,10 +387,12 @@ def _route(item: Item, library: Library, now: dt.datetime, actor, *, stay: bool 
                 message=_("Giữ cho %(reader)s: chuyển đến %(library)s.")
                 % {"reader": hold.reader.full_name, "library": hold.pickup_library.name},
             )  # fmt: skip
+    kept = item.status if item.status in (ItemStatus.DAMAGED, ItemStatus.WITHDRAWN) else ""
     if item.library_id != library.pk and not stay:
         transit = Transit.objects.create(
-            item=item, from_library=library, to_library=item.library, reason=Transit.Reason.HOME, sent_at=now
-        )
+            item=item, from_library=library, to_library=item.library, reason=Transit.Reason.HOME, sent_at=now,
+            arrival_status=kept,
+        )  # fmt: skip
         _set_status(item, ItemStatus.IN_TRANSIT, library)
         audit("circulation.transit.sent", actor=actor, library=library, obj=transit, item=item.barcode)
         return CheckinResult(

@@ -218,6 +218,8 @@ class Transit(models.Model):
     hold = models.ForeignKey(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="transits")
     sent_at = models.DateTimeField()
     received_at = models.DateTimeField(null=True, blank=True)
+    # A damaged or withdrawn copy sent home stays so on arrival (blank: it goes on the shelf).
+    arrival_status = models.CharField(max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("luân chuyển")

@@ -112,3 +112,18 @@ def test_copy_of_another_network_refused(reader, network, clock):
     with pytest.raises(CirculationError) as refused:
         actions.checkout(item=item, reader=reader, library=network["prov"], now=clock)
     assert refused.value.code == "item_other_network"
+
+
+def test_damaged_copy_sent_home_stays_damaged(reader, make_item, network, clock):
+    item = make_item("commune")
+    actions.checkout(item=item, reader=reader, library=network["commune"], now=clock)
+    actions.checkin(item=item, library=network["commune"], now=clock)
+    actions.mark_damaged(item=item, library=network["commune"])
+    item.refresh_from_db()
+    item.current_library = network["prov"]
+    item.save()
+    result = actions.checkin(item=item, library=network["prov"], now=clock)  # found at the province
+    assert result.action == "transit" and result.destination == network["commune"]
+    result = actions.checkin(item=item, library=network["commune"], now=clock)
+    item.refresh_from_db()
+    assert item.status == ItemStatus.DAMAGED
