@@ -119,7 +119,7 @@ def staff_library(user, code: str) -> Library:
     )
 
 
-def serving_library(user, reader: Reader, code: str | None = None, prefer_id: int | None = None) -> Library:
+def serving_library(user, reader: Reader, code: str | None = None) -> Library:
     """Where USER serves READER: library CODE if given, else one of his desks in the reader's network.
 
     The same test as can_serve_reader: a library of circulation_libraries(user) in the tree of the
@@ -131,10 +131,10 @@ def serving_library(user, reader: Reader, code: str | None = None, prefer_id: in
         if network_root(library) != root:
             raise Refused(403, "other_network", _("Thẻ này thuộc mạng lưới thư viện khác."))
         return library
-    mine = list(circulation_libraries(user).filter(path__startswith=f"/{root}/").order_by("path")[:50])
+    mine = list(circulation_libraries(user).filter(path__startswith=f"/{root}/").order_by("path")[:1])
     if not mine:
         raise Refused(403, "other_network", _("Bạn không có quyền lưu thông cho bạn đọc này."))
-    return next((lib for lib in mine if lib.pk == prefer_id), mine[0])
+    return mine[0]
 
 
 def find_reader(card: str) -> Reader:
@@ -241,7 +241,7 @@ def renew_view(request, loan_id: int, payload: RenewIn | None = None):
     loan = Loan.objects.select_related("reader__home_library").filter(pk=loan_id).first()
     if loan is None or loan.reader_id is None:
         raise Refused(404, "loan_unknown", _("Không tìm thấy lượt mượn."))
-    serving_library(request.auth, loan.reader, payload.library if payload else None, loan.library_id)
+    serving_library(request.auth, loan.reader, payload.library if payload else None)
     loan = actions.renew(loan=loan.pk, actor=request.auth, channel=Loan.Channel.API)
     return loan_json(Loan.objects.select_related("item__record", "reader", "library").get(pk=loan.pk))
 
