@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from thuvien.audit.actions import record as audit
 from thuvien.catalog.models import Item, ItemStatus, Record
@@ -42,18 +43,20 @@ from thuvien.patrons.models import Reader
 from thuvien.search.indexer import enqueue
 
 UNLENDABLE = {
-    ItemStatus.READING_ROOM: ("reading_room", "Tài liệu chỉ đọc tại chỗ, không cho mượn về."),
-    ItemStatus.IN_PROCESSING: ("processing", "Tài liệu đang được xử lý, chưa cho mượn."),
+    ItemStatus.READING_ROOM: ("reading_room", gettext_lazy("Tài liệu chỉ đọc tại chỗ, không cho mượn về.")),
+    ItemStatus.IN_PROCESSING: ("processing", gettext_lazy("Tài liệu đang được xử lý, chưa cho mượn.")),
     ItemStatus.LOST: (
         "lost",
-        "Bản này đang ghi là mất. Hãy trả (checkin) để ghi nhận đã tìm thấy trước khi cho mượn.",
+        gettext_lazy(
+            "Bản này đang ghi là mất. Hãy trả (checkin) để ghi nhận đã tìm thấy trước khi cho mượn."
+        ),
     ),
     ItemStatus.MISSING: (
         "missing",
-        "Bản này đang ghi là không tìm thấy. Hãy trả (checkin) trước khi cho mượn.",
+        gettext_lazy("Bản này đang ghi là không tìm thấy. Hãy trả (checkin) trước khi cho mượn."),
     ),
-    ItemStatus.DAMAGED: ("damaged", "Bản này đang ghi là hư hỏng, không cho mượn."),
-    ItemStatus.WITHDRAWN: ("withdrawn", "Bản này đã thanh lý."),
+    ItemStatus.DAMAGED: ("damaged", gettext_lazy("Bản này đang ghi là hư hỏng, không cho mượn.")),
+    ItemStatus.WITHDRAWN: ("withdrawn", gettext_lazy("Bản này đã thanh lý.")),
 }
 
 
@@ -144,7 +147,7 @@ def checkout(
             raise CirculationError("on_loan", _("Bản này đang được bạn đọc khác mượn."))
         if item.status in UNLENDABLE and not override:
             code, message = UNLENDABLE[item.status]
-            raise CirculationError(code, _(message))
+            raise CirculationError(code, str(message))
         hold = None
         if item.status == ItemStatus.ON_HOLD_SHELF:
             hold = Hold.objects.filter(item=item, status=HoldStatus.READY).first()
