@@ -72,10 +72,10 @@ def answers(statuses: dict[str, int] | None = None):
             try:
                 return view(*args, **kwargs)
             except Refused as refused:
-                return Status(refused.status, {"code": refused.code, "message": refused.message})
+                return Status(refused.status, {"code": refused.code, "message": str(refused.message)})
             except CirculationError as error:
                 status = statuses.get(error.code, 422 if error.code in UNPROCESSABLE else 409)
-                return Status(status, {"code": error.code, "message": error.message})
+                return Status(status, {"code": error.code, "message": str(error.message)})
 
         return wrapper
 

@@ -302,7 +302,7 @@ def reader_view(request, card: str):
         "holds": [hold_json(hold, reader.card) for hold in account.holds],
         "fees": [fee_json(fee) for fee in account.fees],
         "fees_total": int(account.owed),
-        "blocks": [{"code": b.code, "message": b.message} for b in account.blocks],
+        "blocks": [{"code": b.code, "message": str(b.message)} for b in account.blocks],
         "personal": personal,
     }  # fmt: skip
 

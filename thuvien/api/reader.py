@@ -46,7 +46,7 @@ def token_view(request, payload: TokenIn):
     try:
         reader = authenticate_reader(payload.card, payload.pin, channel="api")
     except PinLocked as locked:
-        raise Refused(429, locked.code, locked.message) from None
+        raise Refused(429, locked.code, str(locked.message)) from None
     if reader is None:
         raise Refused(401, "pin_wrong", _("Số thẻ hoặc mã PIN không đúng."))
     token, expires_at = reader_token(reader)
@@ -78,7 +78,7 @@ def me_view(request):
         "status": reader.status, "category": reader.category.code, "home_library": reader.home_library.code,
         "expires_on": reader.expires_on, "loans": len(account.loans), "overdue": account.overdue,
         "holds": len(account.holds), "fees_total": int(account.owed),
-        "blocks": [{"code": b.code, "message": b.message} for b in account.blocks],
+        "blocks": [{"code": b.code, "message": str(b.message)} for b in account.blocks],
     }  # fmt: skip
 
 
