@@ -684,19 +684,28 @@ def send_transit(*, item, to_library: Library, from_library: Library, actor=None
     return transit
 
 
+def _lock_open_loan(loan: Loan | int) -> tuple[Item, Loan]:
+    """Lock a loan's copy, then the loan (the order every action keeps); refuse if it is already closed."""
+    loan_id = loan.pk if isinstance(loan, Loan) else loan
+    item_id = Loan.objects.filter(pk=loan_id).values_list("item_id", flat=True).first()
+    if item_id is None:
+        raise CirculationError("loan_unknown", _("Không tìm thấy lượt mượn."))
+    item = _lock_item(item_id)
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("library", "reader", "item")
+        .get(pk=loan_id)
+    )
+    if loan.returned_at is not None:
+        raise CirculationError("returned", _("Bản này đã được trả."))
+    return item, loan
+
+
 def mark_lost(*, loan: Loan | int, actor=None, library: Library | None = None, now=None) -> Fee:
     """The reader lost the copy: the loan ends, the copy is lost, he owes its price."""
     now = _now(now)
     with transaction.atomic():
-        loan_id = loan.pk if isinstance(loan, Loan) else loan
-        item = _lock_item(Loan.objects.values_list("item_id", flat=True).get(pk=loan_id))
-        loan = (
-            Loan.objects.select_for_update(of=("self",))
-            .select_related("library", "reader", "item")
-            .get(pk=loan_id)
-        )
-        if loan.returned_at is not None:
-            raise CirculationError("returned", _("Bản này đã được trả."))
+        item, loan = _lock_open_loan(loan)
         _settle_overdue(loan, now, final=True)
         loan.returned_at, loan.lost = now, True
         loan.save(update_fields=["returned_at", "lost"])
@@ -713,15 +722,7 @@ def claims_returned(*, loan: Loan | int, actor=None, library: Library | None = N
     """The reader says he returned it: the loan closes without a further fine, the copy is searched for."""
     now = _now(now)
     with transaction.atomic():
-        loan_id = loan.pk if isinstance(loan, Loan) else loan
-        item = _lock_item(Loan.objects.values_list("item_id", flat=True).get(pk=loan_id))
-        loan = (
-            Loan.objects.select_for_update(of=("self",))
-            .select_related("library", "reader", "item")
-            .get(pk=loan_id)
-        )
-        if loan.returned_at is not None:
-            raise CirculationError("returned", _("Bản này đã được trả."))
+        item, loan = _lock_open_loan(loan)
         _settle_overdue(loan, now, final=True)
         loan.returned_at, loan.claims_returned = now, True
         loan.save(update_fields=["returned_at", "claims_returned"])
