@@ -99,7 +99,7 @@ def hold_json(hold: Hold, card: str) -> dict:
 def fee_json(fee) -> dict:
     return {
         "id": fee.pk, "kind": fee.kind, "kind_label": str(fee.get_kind_display()), "amount": int(fee.amount),
-        "outstanding": int(fee.outstanding), "note": fee.note, "created_at": fee.created_at,
+        "outstanding": int(fee.outstanding), "note": fee.note_display, "created_at": fee.created_at,
     }  # fmt: skip
 
 

@@ -506,7 +506,7 @@ def _settle_overdue(loan: Loan, now: dt.datetime, *, final: bool) -> Fee | None:
     # A fine never shrinks below what was already paid or waived.
     fee.amount = max(amount, fee.paid + fee.waived, fee.amount if fee.pk else Decimal(0))
     fee.accruing = not final
-    fee.note = f"{policies.overdue_days(loan.due_at, now)} ngày quá hạn"
+    fee.note = str(policies.overdue_days(loan.due_at, now))  # days late; Fee.note_display words it
     fee.save()
     return fee
 

@@ -6,11 +6,13 @@ an item trapped for at most one hold, one active hold per reader and title, fees
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 MONEY = {"max_digits": 12, "decimal_places": 0}  # đồng: no minor unit
 
@@ -277,6 +279,15 @@ class Fee(models.Model):
     @property
     def outstanding(self) -> Decimal:
         return self.amount - self.paid - self.waived
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language: an overdue fine's note is stored as its number of days."""
+        days = re.match(r"(\d+)\b", self.note or "")
+        if self.kind == FeeKind.OVERDUE and days:
+            n = int(days.group(1))
+            return ngettext("%(n)d ngày quá hạn", "%(n)d ngày quá hạn", n) % {"n": n}
+        return self.note
 
 
 class Payment(models.Model):

@@ -247,7 +247,7 @@ def fee_note(fee) -> str:
     """The fee's note for people: the core writes "delivery:<id>" on postal fees."""
     if fee.note.startswith("delivery:"):
         return _("Yêu cầu gửi bưu điện số %(id)s") % {"id": fee.note.split(":", 1)[1]}
-    return fee.note
+    return fee.note_display
 
 
 def fee_rows(fees, base: str, manage: bool) -> str:

@@ -74,7 +74,7 @@ def checkin_entry(result: actions.CheckinResult) -> dict:
             entry["late"] = True
     if result.fee is not None and result.fee.amount > 0:
         entry["fee"] = _("Phạt quá hạn %(amount)s đ (%(note)s).") % {
-            "amount": money(result.fee.amount), "note": result.fee.note,
+            "amount": money(result.fee.amount), "note": result.fee.note_display,
         }  # fmt: skip
     return entry
 

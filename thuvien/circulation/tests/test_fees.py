@@ -42,7 +42,7 @@ def test_daily_fines_accrue_up_to_the_cap(reader, make_item, network, clock):
         amounts.append(Fee.objects.get(loan=loan).amount)
     assert amounts == [3000, 6000, 6000, 9000, 10000, 10000]
     fee = Fee.objects.get(loan=loan)
-    assert fee.accruing and fee.kind == FeeKind.OVERDUE and fee.note == "30 ngày quá hạn"
+    assert fee.accruing and fee.kind == FeeKind.OVERDUE and fee.note_display == "30 ngày quá hạn"
     # Returned: the fine is final, and the daily run leaves it alone.
     actions.checkin(item=loan.item, library=network["prov"], now=loan.due_at + dt.timedelta(days=31))
     assert Fee.objects.get(loan=loan).accruing is False
@@ -260,3 +260,15 @@ def test_a_loan_keeps_one_accruing_fine(reader, make_item, network, clock):
         actions.assess_overdue_fines(loan.due_at + dt.timedelta(days=days))
     assert Fee.objects.filter(loan=loan).count() == 1
     assert Loan.objects.get(pk=loan.pk).returned_at is None
+
+
+def test_overdue_note_is_worded_in_the_page_language():
+    from django.utils import translation
+
+    fee = Fee(kind=FeeKind.OVERDUE, amount=Decimal(2000), note="1")
+    assert fee.note_display == "1 ngày quá hạn"
+    with translation.override("en"):
+        assert fee.note_display == "1 day overdue"
+        fee.note = "3"
+        assert fee.note_display == "3 days overdue"
+    assert Fee(kind=FeeKind.LOST, amount=Decimal(1), note="B0001").note_display == "B0001"
