@@ -8,24 +8,19 @@ The demo data is the same small network as test_pages_chromium; one reader is ad
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import time
-import urllib.request
 
 import pytest
 
-from .cdp import Chromium
 from .test_pages_chromium import (
-    CHROMIUM,
     DESKTOP,
     MEASURE,
     PHONE,
     THUVIEN,
     _check_page,
-    _free_port,
-    _stop,
     _visit,
+    demo_env,
+    serving,
 )
 
 CARD, PIN = "BROWSER0001", "2580"
@@ -42,12 +37,7 @@ def _run(env, *args, timeout=180):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("account-browser-data")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "THUVIEN_"))
-    }
-    env["THUVIEN_DATA_DIR"] = str(data)
+    env = demo_env(data)
     _run(env, "demo", "--no-serve", "--records", "300")
     libraries = json.loads(_run(env, "libraries", "--json"))
     root = next(lib["code"] for lib in libraries if not lib.get("parent"))
@@ -62,51 +52,8 @@ def server(tmp_path_factory):
     # The demo's own reader (loans overdue and due soon, fines, holds, a parcel), when the demo has one.
     demo = [r for r in json.loads(_run(env, "readers", "list", "--json")) if r.get("name") == DEMO_READER]
     server_info["demo_card"] = demo[0]["card"] if demo else None
-    port = _free_port()
-    log = (data / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(THUVIEN), "serve", "--port", str(port), "--no-worker", "--threads", "4"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/health", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"thuvien serve did not start:\n{(data / 'serve.log').read_text()[-2000:]}")
-                time.sleep(0.1)
+    with serving(env, data) as base:
         yield base
-    finally:
-        _stop(process)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    chromium = Chromium(CHROMIUM, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    directory = os.environ.get("THUVIEN_SCREENSHOT_DIR")
-    path = (
-        tmp_path_factory.mktemp("account-screenshots")
-        if not directory
-        else __import__("pathlib").Path(directory)
-    )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def test_sign_in_place_a_hold_and_see_the_account_on_a_phone(server, browser, shots):

@@ -8,6 +8,7 @@ the pytest temporary directory (or THUVIEN_SCREENSHOT_DIR) for a human to look a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -28,7 +29,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     pytest.skip("headless Chromium not installed (Debian package `chromium`)", allow_module_level=True)
 
-from .cdp import Chromium  # noqa: E402
 
 THUVIEN = Path(sys.executable).with_name("thuvien")
 PHONE = (360, 740)
@@ -52,24 +52,20 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("browser-data")
-    # A server of its own: SQLite in a fresh data directory, whatever database or settings the suite uses.
+def demo_env(data: Path) -> dict:
+    """The environment of a server of its own: SQLite in DATA, whatever database or settings the suite uses."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "THUVIEN_"))
     }
     env["THUVIEN_DATA_DIR"] = str(data)
-    demo = subprocess.run(
-        [str(THUVIEN), "demo", "--no-serve", "--records", "300"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert demo.returncode == 0, demo.stderr[-2000:]
+    return env
+
+
+@contextlib.contextmanager
+def serving(env: dict, data: Path):
+    """Run `thuvien serve` (no worker) on a free port until the block ends; yield its base URL."""
     port = _free_port()
     log = (data / "serve.log").open("w")
     process = subprocess.Popen(
@@ -97,20 +93,19 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    chromium = Chromium(CHROMIUM, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    directory = os.environ.get("THUVIEN_SCREENSHOT_DIR")
-    path = Path(directory) if directory else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("browser-data")
+    env = demo_env(data)
+    demo = subprocess.run(
+        [str(THUVIEN), "demo", "--no-serve", "--records", "300"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    with serving(env, data) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
