@@ -344,17 +344,27 @@ class CirculationBackend:
         fields.append(("AF", screen or None))
         return Reply(code, fixed, fields)
 
-    def on_11(self, session, message, library, now) -> Reply:
+    def _patron_and_item(self, session, message, library, now, code: str):
+        """The proven patron and the copy a loan message names, or the refusal to send instead."""
         card, barcode = message.get("AA"), message.get("AB")
         patron = self._patron(session, message)
         item = self._item(barcode)
         if patron.reader is None or not patron.trusted:
-            return self._loan_reply(
-                "12", False, card, item, library, now, barcode=barcode, screen=patron.problem
+            refusal = self._loan_reply(
+                code, False, card, item, library, now, barcode=barcode, screen=patron.problem
             )
+            return patron, item, refusal
         if item is None:
-            return self._loan_reply("12", False, card, None, library, now, barcode=barcode,
-                                    screen=_("Không có bản sách mang mã vạch này."))  # fmt: skip
+            refusal = self._loan_reply(code, False, card, None, library, now, barcode=barcode,
+                                       screen=_("Không có bản sách mang mã vạch này."))  # fmt: skip
+            return patron, item, refusal
+        return patron, item, None
+
+    def on_11(self, session, message, library, now) -> Reply:
+        patron, item, refusal = self._patron_and_item(session, message, library, now, "12")
+        if refusal is not None:
+            return refusal
+        card = message.get("AA")
         here = item.current_library_id or item.library_id
         if here != library.pk:
             return self._loan_reply("12", False, card, item, library, now, screen=_(
@@ -369,16 +379,9 @@ class CirculationBackend:
             "Mượn thành công. Hạn trả: %(date)s.") % {"date": f"{timezone.localtime(loan.due_at):%d/%m/%Y}"})  # fmt: skip
 
     def on_29(self, session, message, library, now) -> Reply:
-        card, barcode = message.get("AA"), message.get("AB")
-        patron = self._patron(session, message)
-        item = self._item(barcode)
-        if patron.reader is None or not patron.trusted:
-            return self._loan_reply(
-                "30", False, card, item, library, now, barcode=barcode, screen=patron.problem
-            )
-        if item is None:
-            return self._loan_reply("30", False, card, None, library, now, barcode=barcode,
-                                    screen=_("Không có bản sách mang mã vạch này."))  # fmt: skip
+        patron, item, refusal = self._patron_and_item(session, message, library, now, "30")
+        if refusal is not None:
+            return refusal
         return self._renew_item(patron, item, library, now, "30")
 
     def _renew_item(self, patron: Patron, item: Item, library, now, code: str) -> Reply:
