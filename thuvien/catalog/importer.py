@@ -512,6 +512,12 @@ class _Store:
         self.keep_fields = False
         self.written = 0
         self.analyze_at = ANALYZE_FIRST
+        # Record position in the file -> the identifier the record had where it came from (set by the
+        # OAI-PMH harvester); without one, the record's own 001.
+        self.origins: dict[int, str] = {}
+
+    def origin(self, p: Prepared) -> str:
+        return (self.origins.get(p.position) or p.control_number)[:255]
 
     def _analyze(self) -> None:
         """Let PostgreSQL see how the tables grew, as after any bulk load.
@@ -567,9 +573,9 @@ class _Store:
                 p.status = "imported"
             insert_rows(
                 Record,
-                ("id", "marc", "source_library_id", *RECORD_COLUMNS, "search_data", "suppressed", "created_at", "updated_at"),
+                ("id", "marc", "source_library_id", *RECORD_COLUMNS, "search_data", "origin_identifier", "suppressed", "created_at", "updated_at"),
                 [
-                    (p.existing_id, p.marc, source_id, *p.row, p.search_json, False, stamp, stamp)
+                    (p.existing_id, p.marc, source_id, *p.row, p.search_json, self.origin(p), False, stamp, stamp)
                     for p in creates
                 ],
             )  # fmt: skip

@@ -49,6 +49,22 @@ class Record(models.Model):
         related_name="records",
         verbose_name=_("thư viện nguồn"),
     )
+    # The blocking key of deduplication (catalog.dedup.work_key): records that may describe the same
+    # work share it, so candidates are found with one index look-up.
+    work_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    # Where the record came from as received: the OAI-PMH identifier of a harvested record, the
+    # file's 001 of an imported one (source_library says which library contributed it).
+    origin_identifier = models.CharField(_("định danh gốc"), max_length=255, blank=True)
+    # A record merged into another (by a cataloger or on import) is hidden like a deleted one
+    # (deleted_at is set) and points at the record that now carries its copies; unmerge restores it.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+        verbose_name=_("đã gộp vào"),
+    )
     suppressed = models.BooleanField(_("ẩn khỏi OPAC"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -57,7 +73,11 @@ class Record(models.Model):
     class Meta:
         verbose_name = _("biểu ghi")
         verbose_name_plural = _("biểu ghi")
-        indexes = [models.Index(fields=["control_number", "control_source"], name="record_control_idx")]
+        indexes = [
+            models.Index(fields=["control_number", "control_source"], name="record_control_idx"),
+            # OAI-PMH lists records in (datestamp, id) order and resumes after the last pair.
+            models.Index(fields=["updated_at", "id"], name="record_datestamp_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title[:80]
@@ -142,3 +162,102 @@ class Item(models.Model):
     @property
     def on_shelf(self) -> bool:
         return self.status in ON_SHELF_STATUSES
+
+
+class CollectionKind(models.TextChoices):
+    GENERAL = "general", _("Bộ sưu tập chung")
+    LOCAL_HISTORY = "local_history", _("Tài liệu địa chí")
+    RARE = "rare", _("Tài liệu cổ, quý hiếm")
+    SPECIAL = "special", _("Bộ sưu tập đặc biệt")
+    ENDOGENOUS = "endogenous", _("Tài liệu nội sinh")
+    NEWSPAPER = "newspaper", _("Báo, tạp chí")
+    THESIS = "thesis", _("Luận văn, luận án")
+    CHILDREN = "children", _("Thiếu nhi")
+
+
+class Collection(models.Model):
+    """A named collection of records (local history, rare books …): an OAI-PMH set, a dump, an indicator."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    kind = models.CharField(_("loại"), max_length=20, choices=CollectionKind.choices, default="general")
+    library = models.ForeignKey(
+        "network.Library",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="collections",
+        verbose_name=_("thư viện quản lý"),
+    )
+    description = models.TextField(_("mô tả"), blank=True)
+    records = models.ManyToManyField(
+        Record, blank=True, related_name="collections", verbose_name=_("biểu ghi")
+    )
+
+    class Meta:
+        verbose_name = _("bộ sưu tập")
+        verbose_name_plural = _("bộ sưu tập")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of records that may describe the same work, waiting for a cataloger (the review queue)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ xem xét")
+        MERGED = "merged", _("Đã gộp")
+        DISTINCT = "distinct", _("Không trùng")
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("điểm"))
+    reasons = models.JSONField(_("lý do"), default=list, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default="pending")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("cặp nghi trùng")
+        verbose_name_plural = _("cặp nghi trùng")
+        indexes = [models.Index(fields=["status", "-score"], name="duplicate_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "other"], name="duplicate_pair_unique"),
+            models.CheckConstraint(condition=~models.Q(record=models.F("other")), name="duplicate_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.record_id} ~ #{self.other_id} ({self.score:.2f})"
+
+
+class RecordMerge(models.Model):
+    """One merge of MERGED into SURVIVOR, with what moved, so that it can be undone (unmerge)."""
+
+    survivor = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="merges_in")
+    merged = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="merges_out")
+    automatic = models.BooleanField(_("tự động"), default=False)
+    score = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    # Ids of what moved to the survivor: {"items": [...], "holds": [...], "collections": [...]}.
+    moved = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lần gộp biểu ghi")
+        verbose_name_plural = _("lần gộp biểu ghi")
+        indexes = [models.Index(fields=["merged", "undone_at"], name="merge_merged_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.merged_id} → #{self.survivor_id}"

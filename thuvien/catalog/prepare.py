@@ -14,6 +14,7 @@ from json.encoder import encode_basestring
 
 import pymarc
 
+from thuvien.catalog.dedup import features, work_key
 from thuvien.interop.marc import (
     HoldingsMap,
     ParsedRecord,
@@ -45,6 +46,7 @@ __all__ = [
 def derived_columns(record: pymarc.Record) -> tuple[dict, list[tuple[str, str]]]:
     """Return the Record columns derived from MARC RECORD, and its (kind, value) identifiers."""
     ex = extract(record)
+    match = features(record)
     columns = {
         "control_number": (ex.control_number or "")[:64],
         "control_source": (ex.control_source or "")[:64],
@@ -67,7 +69,9 @@ def derived_columns(record: pymarc.Record) -> tuple[dict, list[tuple[str, str]]]
             "isbns": ex.isbns,
             "issns": ex.issns,
             "any": ex.any_text,
+            "match": match,
         },
+        "work_key": work_key(match),
     }
     identifiers = [("isbn", v) for v in dict.fromkeys(ex.isbns)] + [
         ("issn", v) for v in dict.fromkeys(ex.issns)
@@ -109,7 +113,7 @@ def match_key(columns: dict, identifiers: list[tuple[str, str]]) -> str:
 # The Record columns derived_columns() gives, search_data aside, in the order of Prepared.row.
 RECORD_COLUMNS = (
     "control_number", "control_source", "title", "author", "publisher", "place", "year", "edition",
-    "language", "material_type", "call_number", "title_sort", "match_key",
+    "language", "material_type", "call_number", "title_sort", "match_key", "work_key",
 )  # fmt: skip
 _CONTROL_NUMBER, _TITLE, _MATCH_KEY = (
     RECORD_COLUMNS.index(c) for c in ("control_number", "title", "match_key")
