@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "thuvien.circulation",
     "thuvien.search",
     "thuvien.interop.sip2",
+    "thuvien.interop.oaipmh",
+    "thuvien.interop.opendata",
     "thuvien.staff",
     "thuvien.opac",
     "thuvien.api",

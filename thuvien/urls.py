@@ -13,6 +13,10 @@ urlpatterns = [
     # The OpenAPI documentation is also at the short address the issue gives.
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("staff/rules/", include("thuvien.staff.rules_urls")),
+    path("staff/harvest/", include("thuvien.staff.harvest_urls")),
+    path("staff/duplicates/", include("thuvien.staff.dedup_urls")),
+    path("", include("thuvien.interop.oaipmh.urls")),
+    path("", include("thuvien.interop.opendata.urls")),
     path("staff/", include("thuvien.staff.urls")),
     path("", include("thuvien.opac.urls")),
 ]
