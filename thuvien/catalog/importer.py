@@ -119,15 +119,19 @@ def import_marc(
     report: ImportReport | None = None,
     filename: str = "",
     index: bool = False,
+    origins: dict[int, str] | None = None,
 ) -> ImportReport:
     """Import ISO 2709, MARCXML or MARC-in-JSON SOURCE into the catalogue, batch by batch; broken records are reported.
 
     SOURCE is a path, bytes or a binary file. With INDEX, the records are also indexed as they are
     stored (when the index writer is free and no transaction is open; else the worker indexes them).
+    ORIGINS maps a record's position in SOURCE (from 1) to the identifier it had where it came from
+    (the OAI-PMH harvester gives each record's OAI identifier); without one, the record's 001.
     """
     entries = read_marc(source, encoding=encoding)  # checks the arguments now
     report = report or ImportReport()
     store = _Store(library, report)
+    store.origins = origins or {}
     applier = None
     if index and not connection.in_atomic_block:
         # One indexing thread for a big file: each thread's segments are more to merge, and the
