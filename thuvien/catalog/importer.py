@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.audit import actions as audit
+from thuvien.catalog import matching
 from thuvien.catalog.models import Identifier, Item, Record
 from thuvien.catalog.prepare import RECORD_COLUMNS, Prepared, Unreadable, prepare_entries
 from thuvien.interop.marc import KOHA_952, MARC_852, HoldingsMap, detect_format, read_marc
@@ -83,6 +84,8 @@ class ReportLine:
     control_number: str = ""
     title: str = ""
     message: str = ""
+    # Set when deduplication attached the record to an existing one (it is stored, merged into it).
+    attached_to: int | None = None
 
 
 @dataclass
@@ -92,12 +95,19 @@ class ImportReport:
     rejected: int = 0
     items_created: int = 0
     items_updated: int = 0
+    # New records found to describe a work already in the catalogue: attached to it automatically,
+    # or left for a cataloger's review queue.
+    attached: int = 0
+    review: int = 0
     lines: list[ReportLine] = field(default_factory=list)
     # Seconds this process spent waiting for prepared records, storing them and indexing them.
     timings: dict[str, float] = field(default_factory=lambda: {"prepare": 0.0, "store": 0.0, "index": 0.0})
 
     def summary(self) -> str:
-        return f"imported={self.imported} updated={self.updated} rejected={self.rejected}"
+        text = f"imported={self.imported} updated={self.updated} rejected={self.rejected}"
+        if self.attached or self.review:
+            text += f" attached={self.attached} review={self.review}"
+        return text
 
     def add(self, line: ReportLine) -> None:
         self.lines.append(line)
@@ -177,6 +187,8 @@ def import_marc(
             imported=report.imported,
             updated=report.updated,
             rejected=report.rejected,
+            attached=report.attached,
+            review=report.review,
         )
     return report
 
@@ -553,6 +565,7 @@ class _Store:
                     e.control_number,
                     e.title[:200],
                     " | ".join(e.messages),
+                    attached_to=e.target_id if e.target_id != e.existing_id else None,
                 )
             elif e.error:
                 line = ReportLine(
@@ -566,22 +579,36 @@ class _Store:
 
     def _write(self, ready: list[Prepared]) -> None:
         now = timezone.now()
-        _match_existing(ready, self.occurrences)
+        source_id = self.library.pk if self.library else None
+        _match_existing(ready, self.occurrences, source_id)
         creates = [p for p in ready if p.existing_id is None]
         updates = [p for p in ready if p.existing_id is not None]
         stamp = connection.ops.adapt_datetimefield_value(now)
+        duplicates = matching.find(creates, source_id) if creates else {}
         if creates:
-            source_id = self.library.pk if self.library else None
             for p, pk in zip(creates, reserve_ids(Record, len(creates)), strict=True):
                 p.existing_id = pk
                 p.status = "imported"
+            rows = []
+            for p in creates:
+                found = duplicates.get(p.position)
+                attach = found is not None and found.automatic
+                if attach:
+                    p.target_id = found.record_id
+                    self.report.attached += 1
+                    p.messages.append(
+                        _("trùng với biểu ghi #%(id)s (điểm %(score).2f): gộp bản sách vào biểu ghi đó")
+                        % {"id": found.record_id, "score": found.score}
+                    )
+                rows.append(
+                    (p.existing_id, p.marc, source_id, *p.row, p.search_json, self.origin(p), False,
+                     stamp, stamp, stamp if attach else None, found.record_id if attach else None)
+                )  # fmt: skip
             insert_rows(
                 Record,
-                ("id", "marc", "source_library_id", *RECORD_COLUMNS, "search_data", "origin_identifier", "suppressed", "created_at", "updated_at"),
-                [
-                    (p.existing_id, p.marc, source_id, *p.row, p.search_json, self.origin(p), False, stamp, stamp)
-                    for p in creates
-                ],
+                ("id", "marc", "source_library_id", *RECORD_COLUMNS, "search_data", "origin_identifier",
+                 "suppressed", "created_at", "updated_at", "deleted_at", "merged_into_id"),
+                rows,
             )  # fmt: skip
         if updates:
             for p in updates:
@@ -595,9 +622,22 @@ class _Store:
         identifiers = [(p.existing_id, kind, value[:20]) for p in ready for kind, value in p.identifiers]
         if identifiers:
             insert_rows(Identifier, ("record_id", "kind", "value"), identifiers, ignore_conflicts=True)
-        moved_from = self._save_items(ready, now)
+        for p in ready:
+            if p.target_id is None:
+                p.target_id = p.existing_id
+        moved_from, barcodes = self._save_items(ready, now)
+        attached = [p for p in creates if p.target_id != p.existing_id]
+        if attached:
+            matching.record_attachments(attached, duplicates, barcodes, now)
+        if duplicates:
+            self.report.review += matching.queue_for_review(creates, duplicates)
+        # Records that received copies from this file (their own, or those of records merged into
+        # them) get a new datestamp, so that harvesters fetch them again with their holdings.
+        targets = [p.target_id for p in ready if p.target_id != p.existing_id]
+        if targets:
+            update_rows(Record, ("updated_at",), [(stamp, pk) for pk in dict.fromkeys(targets)])
         # Records that lost a copy to this file change in the index too.
-        changed = list(dict.fromkeys([p.existing_id for p in ready] + moved_from))
+        changed = list(dict.fromkeys([p.existing_id for p in ready] + targets + moved_from))
         outbox_ids = reserve_ids(OutboxEntry, len(changed))
         insert_rows(
             OutboxEntry,
@@ -606,24 +646,32 @@ class _Store:
         )
         if self.keep_fields and creates:
             outbox_of = dict(zip(changed, outbox_ids, strict=True))
-            entries = [(p.existing_id, outbox_of[p.existing_id], p.fields) for p in creates]
+            entries = [
+                (p.existing_id, outbox_of[p.existing_id], p.fields)
+                for p in creates
+                if p.target_id == p.existing_id
+            ]
             transaction.on_commit(partial(documents.prepared.put, entries))
         for p in ready:
             p.fields = None  # not needed any more: memory
 
-    def _save_items(self, ready: list[Prepared], now) -> list[int]:
-        """Create or update the items of the holdings in READY; return the records copies moved from."""
+    def _save_items(self, ready: list[Prepared], now) -> tuple[list[int], dict[int, list[str]]]:
+        """Create or update the items of the holdings in READY (on each one's target record).
+
+        Return the records copies moved from, and the barcodes each record's holdings gave (by position).
+        """
+        given: dict[int, list[str]] = defaultdict(list)
         if not any(p.holdings for p in ready):
-            return []
+            return [], given
         library = self.library
         libraries = self.libraries
         barcodes = list({h.barcode.strip()[:64] for p in ready for h in p.holdings})
         existing: dict[str, list] = {}
         for i in range(0, len(barcodes), 5000):
-            for pk, barcode, record_id in Item.objects.filter(barcode__in=barcodes[i : i + 5000]).values_list(
-                "id", "barcode", "record_id"
-            ):
-                existing[barcode] = [pk, record_id]
+            for pk, barcode, record_id, owner in Item.objects.filter(
+                barcode__in=barcodes[i : i + 5000]
+            ).values_list("id", "barcode", "record_id", "library_id"):
+                existing[barcode] = [pk, record_id, owner]
         new_items: dict[str, tuple] = {}
         changed: dict[int, tuple] = {}
         moved_from: list[int] = []
@@ -640,7 +688,7 @@ class _Store:
                     home = library.pk
                 current = libraries.get((holding.current_library or "").strip().upper(), home)
                 values = (
-                    p.existing_id,
+                    p.target_id,
                     home,
                     current,
                     (holding.location or "")[:100],
@@ -652,9 +700,18 @@ class _Store:
                 )
                 barcode = holding.barcode.strip()[:64]
                 item = existing.get(barcode)
+                if item is not None and item[2] != home:
+                    # Barcodes are unique per library, not across a network of libraries that each
+                    # numbered their own copies: another library's copy is never taken over.
+                    p.messages.append(
+                        _("bản %(barcode)s: mã vạch đã thuộc bản của thư viện khác, bỏ qua")
+                        % {"barcode": barcode}
+                    )
+                    continue
+                given[p.position].append(barcode)
                 if item is not None:
-                    pk, record_id = item
-                    if record_id != p.existing_id:
+                    pk, record_id, _owner = item
+                    if record_id != p.target_id:
                         p.messages.append(
                             _(
                                 "bản %(barcode)s: mã vạch đã thuộc biểu ghi khác (#%(other)s), chuyển sang biểu ghi này"
@@ -662,7 +719,7 @@ class _Store:
                             % {"barcode": barcode, "other": record_id}
                         )
                         moved_from.append(record_id)
-                        item[1] = p.existing_id
+                        item[1] = p.target_id
                     changed[pk] = values
                 elif barcode in new_items:
                     p.messages.append(
@@ -681,7 +738,7 @@ class _Store:
         if changed:
             update_rows(Item, ITEM_COLUMNS, [(*_item_values(values), pk) for pk, values in changed.items()])
             self.report.items_updated += len(changed)
-        return moved_from
+        return moved_from, given
 
 
 _ITEM_FIELDS = {name: Item._meta.get_field(name) for name in ("price", "acquired_on", "marc_field")}
@@ -703,8 +760,12 @@ def _item_values(values: tuple) -> tuple:
     )
 
 
-def _match_existing(incoming: list[Prepared], occurrences: Counter) -> None:
-    """Pair each incoming record with the stored one it updates.
+def _match_existing(incoming: list[Prepared], occurrences: Counter, source_id: int | None) -> None:
+    """Pair each incoming record with the stored one it updates: same key, contributed by the same library.
+
+    Another library's record with the same key is a duplicate for deduplication to attach, not one
+    to overwrite. A stored record that was merged into another is still updated (it stays hidden);
+    its copies go to the record it was merged into (``target_id``).
 
     A file may carry the same key twice for records that differ (test fixtures and merged exports
     do): the n-th occurrence of a key in the file pairs with the n-th stored record with that key,
@@ -721,19 +782,27 @@ def _match_existing(incoming: list[Prepared], occurrences: Counter) -> None:
         # statistics) may scan the deleted_at index rather than look the keys up.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, match_key, deleted_at FROM {table} "  # noqa: S608 - a model's table
+                f"SELECT id, match_key, deleted_at, merged_into_id, source_library_id FROM {table} "  # noqa: S608 - a model's table
                 f"WHERE match_key IN ({', '.join(['%s'] * len(part))})",
                 part,
             )
-            rows.extend(row for row in cursor.fetchall() if row[2] is None)
-    for pk, key, _deleted in sorted(rows):
+            rows.extend(
+                row
+                for row in cursor.fetchall()
+                if (row[2] is None or row[3] is not None) and row[4] == source_id
+            )
+    merged_into = {pk: into for pk, _key, _deleted, into, _source in rows if into is not None}
+    for pk, key, *_rest in sorted(rows):
         stored[key].append(pk)
+    survivors = matching.survivors(set(merged_into.values())) if merged_into else {}
     for inc in incoming:
         key = inc.match_key
         n = occurrences[key]
         occurrences[key] += 1
         if n < len(stored[key]):
             inc.existing_id = stored[key][n]
+            if inc.existing_id in merged_into:
+                inc.target_id = survivors.get(merged_into[inc.existing_id])
         elif n:
             inc.messages.append(_("khoá %(key)s lặp lại trong tệp: nhập thành biểu ghi riêng") % {"key": key})
 

@@ -115,8 +115,8 @@ RECORD_COLUMNS = (
     "control_number", "control_source", "title", "author", "publisher", "place", "year", "edition",
     "language", "material_type", "call_number", "title_sort", "match_key", "work_key",
 )  # fmt: skip
-_CONTROL_NUMBER, _TITLE, _MATCH_KEY = (
-    RECORD_COLUMNS.index(c) for c in ("control_number", "title", "match_key")
+_CONTROL_NUMBER, _TITLE, _MATCH_KEY, _WORK_KEY = (
+    RECORD_COLUMNS.index(c) for c in ("control_number", "title", "match_key", "work_key")
 )
 
 
@@ -135,6 +135,8 @@ class Prepared:
     # Set by the importer.
     existing_id: int | None = None
     status: str = ""
+    # The record that receives the copies: the stored one itself, or the record it was merged into.
+    target_id: int | None = None
 
     def __reduce__(self):
         # Positional arguments pickle smaller and faster than the default (a dict of the slots).
@@ -152,6 +154,10 @@ class Prepared:
     @property
     def match_key(self) -> str:
         return self.row[_MATCH_KEY]
+
+    @property
+    def work_key(self) -> str:
+        return self.row[_WORK_KEY]
 
 
 _q = encode_basestring  # JSON string literal, non-ASCII as is (C)
