@@ -31,6 +31,31 @@ def public_record(record_id: int) -> Record | None:
     )
 
 
+def merged_survivor(record_id: int) -> int | None:
+    """Return the public record that RECORD_ID was merged into (through later merges too), if any."""
+    seen = set()
+    current = record_id
+    while current not in seen and len(seen) < 10:
+        seen.add(current)
+        row = Record.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if row is None:
+            break
+        current = row
+    if current == record_id:
+        return None
+    return current if public_records().filter(pk=current).exists() else None
+
+
+def contributors(record: Record) -> list:
+    """Return the libraries whose catalogues gave RECORD: its own source and those of records merged into it."""
+    from thuvien.network.models import Library
+
+    ids = set(Record.objects.filter(merged_into=record).values_list("source_library_id", flat=True))
+    ids.add(record.source_library_id)
+    ids.discard(None)
+    return list(Library.objects.filter(pk__in=ids).order_by("path"))
+
+
 def new_acquisitions(limit: int = 20, library_path: str | None = None) -> list[Record]:
     """Return public records by their most recently acquired copy."""
     items = Item.objects.exclude(status__in=PUBLIC_ITEM_EXCLUDE).filter(acquired_on__isnull=False)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from thuvien.catalog.queries import new_acquisitions, public_record
+from thuvien.catalog.queries import contributors, merged_survivor, new_acquisitions, public_record
 from thuvien.interop.marc import extract, record_from_json
 from thuvien.network.models import Library
 from thuvien.network.queries import library_by_code, public_libraries
@@ -154,11 +155,32 @@ def suggest_view(request):
     return render(request, "opac/_suggestions.html", {"titles": titles})
 
 
+class _Merged(Exception):
+    def __init__(self, survivor_id: int) -> None:
+        self.survivor_id = survivor_id
+
+
 def _record_or_404(record_id: int):
     record = public_record(record_id)
     if record is None:
+        # A record merged into another lives on as that one: old links and bookmarks follow it.
+        survivor = merged_survivor(record_id)
+        if survivor is not None:
+            raise _Merged(survivor)
         raise Http404
     return record
+
+
+def _follows_merges(view):
+    @functools.wraps(view)
+    def wrapper(request, record_id: int, *args, **kwargs):
+        try:
+            return view(request, record_id, *args, **kwargs)
+        except _Merged as merged:
+            target = {**request.resolver_match.kwargs, "record_id": merged.survivor_id}
+            return redirect(request.resolver_match.view_name, permanent=True, **target)
+
+    return wrapper
 
 
 def _holdings_by_library(items) -> list[dict]:
@@ -172,6 +194,7 @@ def _holdings_by_library(items) -> list[dict]:
 
 
 @require_GET
+@_follows_merges
 def record_view(request, record_id: int):
     record = _record_or_404(record_id)
     marc = record_from_json(record.marc)
@@ -181,6 +204,7 @@ def record_view(request, record_id: int):
         "record": record,
         "details": details,
         "holdings": _holdings_by_library(record.public_items),
+        "contributors": contributors(record),
         "available_total": sum(1 for i in record.public_items if i.on_shelf),
         "language_name": LANGUAGE_NAMES.get(record.language, record.language),
         "similar": similar_records(record, limit=6),
@@ -193,6 +217,7 @@ def record_view(request, record_id: int):
 
 
 @require_GET
+@_follows_merges
 def record_marc_view(request, record_id: int):
     record = _record_or_404(record_id)
     marc = record_from_json(record.marc)
@@ -200,6 +225,7 @@ def record_marc_view(request, record_id: int):
 
 
 @require_GET
+@_follows_merges
 def citation_view(request, record_id: int, fmt: str):
     record = _record_or_404(record_id)
     details = extract(record_from_json(record.marc))
