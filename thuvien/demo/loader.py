@@ -11,6 +11,7 @@ from thuvien.accounts.models import StaffRole, User
 from thuvien.catalog.actions import ImportReport, import_marc
 from thuvien.demo.circulation import build_circulation
 from thuvien.demo.generator import demo_people, generate_network, generate_records
+from thuvien.demo.union import create_collections, load_member_catalogue
 from thuvien.network.actions import add_library
 from thuvien.network.models import Library
 from thuvien.search.indexer import apply_outbox
@@ -70,7 +71,12 @@ def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print, now=None)
     people = create_people(libraries)
     log(f"thuvien demo: generating and importing {count} records…")
     report = load_records(libraries, count, seed)
-    log(f"thuvien demo: {report.summary()}; readers, rules and circulation…")
+    log(f"thuvien demo: {report.summary()}; the university library's own catalogue…")
+    member = load_member_catalogue(libraries)
+    if member is not None:
+        log(f"thuvien demo: union catalogue {member.summary()}")
+    people["collections"] = create_collections(libraries)
+    log("thuvien demo: readers, rules and circulation…")
     circulation = build_circulation(people, now=now, seed=seed, log=log)
     people["circulation"], people["kiosk"] = circulation, circulation.get("kiosk")
     log("thuvien demo: indexing…")
