@@ -68,9 +68,33 @@ class Worker:
                 logger.exception("daily: the circulation run failed; retrying later")
             self.stopping.wait(600)
 
+    def _every(self, seconds: float, job, name: str) -> None:
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                done = job()
+                if done:
+                    logger.info("%s: %d done", name, done)
+            except Exception:
+                logger.exception("%s: the run failed; retrying later", name)
+            self.stopping.wait(seconds)
+
+    def harvest_loop(self) -> None:
+        """Harvest the OAI-PMH sources whose schedule is due (each source keeps its own interval)."""
+        from thuvien.interop.oaipmh.harvester import run_due_harvests
+
+        self._every(60, run_due_harvests, "harvest")
+
+    def dump_loop(self) -> None:
+        """Publish the open-data dumps when the last ones are older than their interval."""
+        from thuvien.interop.opendata.dumps import run_due_dumps
+
+        self._every(300, run_due_dumps, "dumps")
+
     def start(self) -> None:
         """Start the loops in daemon threads and return."""
-        loops = [self.index_loop] + ([self.task_loop, self.daily_loop] if self.tasks else [])
+        scheduled = [self.task_loop, self.daily_loop, self.harvest_loop, self.dump_loop]
+        loops = [self.index_loop] + (scheduled if self.tasks else [])
         for loop in loops:
             thread = threading.Thread(target=loop, name=f"thuvien-{loop.__name__}", daemon=True)
             thread.start()
