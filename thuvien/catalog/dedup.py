@@ -1,105 +1,396 @@
-"""Deduplication: do two bibliographic records describe the same work (same edition, same volume)?
+"""Deduplication: do two bibliographic records describe the same publication (same edition, same volume)?
 
 Pure functions, no Django: ``features`` reads what matters from a MARC record into a small JSON-able
 dict (stored with the record in ``search_data["match"]``), ``work_key`` gives the blocking key that
 finds candidates with one index look-up, and ``score`` compares two feature dicts.
 
-The score is a number in [0, 1]: at or above ``AUTO_THRESHOLD`` the incoming record's copies attach
-to the existing record; between ``REVIEW_THRESHOLD`` and it, the pair waits for a cataloger.
+The score is a number in [0, 1], the logistic of a sum of evidence weights (log-odds): agreement on
+identifiers, title, author, year, publisher and extent adds, disagreement subtracts. Some
+disagreements are not evidence but proof that two records are apart — another edition, another
+volume or part, another language, another carrier, other numbers in the title — and cap the score
+below the review band. At or above ``AUTO_THRESHOLD`` the incoming record's copies attach to the
+existing record; between ``REVIEW_THRESHOLD`` and it, the pair waits for a cataloger.
+
+Text is compared folded (DESIGN §5: no diacritics, no case, NFC or NFD alike) and stripped of ISBD
+punctuation, initial articles and publisher boilerplate ("Nxb.", "Press"), so two libraries'
+transcriptions of one title page agree. ``bench/dedup_quality.py`` measures precision and recall.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
 import pymarc
 
 from thuvien.lib.isbn import isbn13, issn
-from thuvien.lib.vn_text import fold, tokens
+from thuvien.lib.vn_text import exact_key, fold, has_diacritics, tokens
 
 __all__ = ["AUTO_THRESHOLD", "REVIEW_THRESHOLD", "Match", "features", "score", "work_key"]
 
 AUTO_THRESHOLD = 0.9
 REVIEW_THRESHOLD = 0.6
 
-_DIGITS = re.compile(r"\d+")
+# Below the review band: what a proven conflict leaves of a score.
+_CONFLICT_CAP = -2.0
+# In the review band: what a doubt leaves of a score (one record a volume, the other not; one
+# edition numbered, the other not; a year apart; nothing but the title agreeing).
+_DOUBT_CAP = 1.0
+
+_YEAR_RE = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(?![0-9])")
+_NUMBER_RE = re.compile(r"\d+")
+# The title proper ends where the other title information, a parallel title or the statement of
+# responsibility begins; libraries that do not split 245 into subfields keep them all in $a.
+_TITLE_CUT_RE = re.compile(r"\s*(?::\s|\s=\s|\s/\s|\s:$|\s/$|\s=$)")
+# A volume or part number typed at the end of the title proper instead of in $n: "Truyện Kiều. Tập 1".
+_VOLUME_WORDS = (
+    "tập|t|quyển|q|phần|p|số|vol|v|volume|part|pt|book|bk|no|band|bd|tome|teil|tomo|"
+    "tap|quyen|phan|so|livre|libro|cz|kn|kniga|chast"
+)
+_VOLUME_TAIL_RE = re.compile(
+    rf"[.,;:]\s*(?:{_VOLUME_WORDS})\.?\s*(\d+|[ivxlc]+)\s*[.,;:]?\s*$", re.IGNORECASE
+)
+_ROMAN_RE = re.compile(r"^[ivxlc]+$")
+_VOLUME_LABELS = frozenset(fold(w) for w in _VOLUME_WORDS.split("|")) | {"section", "sect", "ser", "series"}
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+# Leading articles dropped from titles (folded). Applied whatever 245 ind2 says: libraries get the
+# non-filing indicator wrong as often as right, and both sides of a comparison drop the same words.
+_ARTICLES = frozenset(
+    "the a an le la les l un une der die das den dem des ein eine el los las lo il gli uno una de het een "
+    "os as o".split()
+)
+# Words that say "edition" or "printing" rather than which one.
+_EDITION_NOISE = frozenset(
+    fold(w)
+    for w in "ed eds edition editions edicion edición edizione éd édition aufl auflage ausg ausgabe izd "
+    "izdanie uppl upplagan painos wyd wydanie print printing impression impr tirage druk "
+    "in lần thứ tái bản xuất bản có sửa chữa bổ sung và lan thu tai ban xuat co sua chua bo sung va nd "
+    "rd th st e er re eme ème a".split()
+)
+# Ordinal and cardinal words that number editions, volumes and parts.
+_NUMBER_WORDS = {
+    **dict.fromkeys(("first", "premiere", "erste", "primera", "prima", "nhat", "mot", "one", "un", "une"), 1),
+    **dict.fromkeys(("second", "seconde", "deuxieme", "zweite", "segunda", "seconda", "hai", "two"), 2),
+    **dict.fromkeys(("third", "troisieme", "dritte", "tercera", "terza", "ba", "three"), 3),
+    **dict.fromkeys(("fourth", "quatrieme", "vierte", "cuarta", "quarta", "bon", "tu", "four"), 4),
+    **dict.fromkeys(("fifth", "cinquieme", "funfte", "quinta", "nam", "five"), 5),
+    **dict.fromkeys(("sixth", "sixieme", "sechste", "sexta", "sesta", "sau", "six"), 6),
+    **dict.fromkeys(("seventh", "septieme", "siebte", "septima", "settima", "bay", "seven"), 7),
+    **dict.fromkeys(("eighth", "huitieme", "achte", "octava", "ottava", "tam", "eight"), 8),
+    **dict.fromkeys(("ninth", "neuvieme", "neunte", "novena", "nona", "chin", "nine"), 9),
+    **dict.fromkeys(("tenth", "dixieme", "zehnte", "decima", "muoi", "ten"), 10),
+}
+# Publisher words that name no publisher: "Nxb. Kim Đồng" and "Nhà xuất bản Kim Đồng" are one.
+_PUBLISHER_NOISE = frozenset(
+    fold(w)
+    for w in "nxb nhà xuất bản nha xuat ban công ty cổ phần tnhh cty cong ty co phan sach sách press pr "
+    "publisher publishers publishing pub pubs co company corp corporation inc incorporated ltd limited "
+    "llc plc gmbh ag sa srl spa verlag verlags editions editorial editora editrice editeur editeurs "
+    "ed eds edition books book house and the of et und y e di de du des la le les & distributed "
+    "distributor printed by for".split()
+)
+_PAGES_RE = re.compile(
+    r"(\d+)\s*(?:p\b|pp\b|pages?\b|tr\b|trang\b|s\b|str\b|leaves\b|l\b|f\b|bl\b|c\b)", re.IGNORECASE
+)
+_VOLUMES_RE = re.compile(
+    r"(?<![0-9])([0-9]+)\s*(?:v\b|vols?\b|volumes?\b|tập\b|t\.|quyển\b|bd\b|bde\b|bände\b|tomes?\b|tomos?\b)",
+    re.IGNORECASE,
+)
+_OCLC_RE = re.compile(r"^\(ocolc\)\s*(?:ocm|ocn|on)?0*(\d+)", re.IGNORECASE)
+_OCLC_001_RE = re.compile(r"^(?:ocm|ocn|on)0*(\d+)$")
+_LANG_RE = re.compile(r"^[a-z]{3}$")
+_TYPE = {"a": "text", "t": "text", "c": "score", "d": "score", "e": "map", "f": "map", "g": "video"}
+_TYPE |= {"i": "spoken", "j": "music", "k": "image", "m": "computer", "o": "kit", "p": "mixed", "r": "object"}
+# 008 position of "form of item" by record type (books, music, serials, mixed: 23; maps, visual: 29).
+_FORM_POS = {
+    "a": 23,
+    "t": 23,
+    "c": 23,
+    "d": 23,
+    "i": 23,
+    "j": 23,
+    "p": 23,
+    "e": 29,
+    "f": 29,
+    "g": 29,
+    "k": 29,
+}
+_FORM = {"a": "micro", "b": "micro", "c": "micro", "o": "online", "q": "online", "s": "online", "d": "large"}
+_GMD = (("microform", "micro"), ("electronic", "online"), ("large print", "large"))
 
 
-def _sub(f: pymarc.Field | None, codes: str) -> str:
-    if f is None:
-        return ""
+def _key_tokens(text: str) -> list[str]:
+    return tokens(fold(text))
+
+
+def _roman(text: str) -> int:
+    total, prev = 0, 0
+    for ch in reversed(text):
+        value = _ROMAN[ch]
+        total = total - value if value < prev else total + value
+        prev = max(prev, value)
+    return total
+
+
+def _numbers(words: list[str], roman: bool = False) -> list[str]:
+    """Return the numbers among folded WORDS (digits, ordinals, number words, roman numerals if ROMAN)."""
+    found = []
+    for w in words:
+        if w in _VOLUME_LABELS:
+            continue
+        if w.isdigit():
+            if int(w) <= 500:  # "Rev. ed. of: …, 1984" names a year, not an edition
+                found.append(str(int(w)))
+        elif w in _NUMBER_WORDS:
+            found.append(str(_NUMBER_WORDS[w]))
+        elif roman and _ROMAN_RE.match(w) and w not in ("c", "l"):
+            found.append(str(_roman(w)))
+        else:
+            m = _NUMBER_RE.match(w)  # ordinals: 2nd, 3e, 10th
+            if m and int(m.group()) <= 500:
+                found.append(str(int(m.group())))
+    return found
+
+
+def _strip_article(words: list[str]) -> list[str]:
+    if len(words) > 1 and words[0] in _ARTICLES:
+        return words[1:]
+    return words
+
+
+def _sub(f: pymarc.Field, codes: str) -> str:
     return " ".join(v for c, v in f.subfields if c in codes and v)
 
 
-def _first(record: pymarc.Record, tag: str) -> pymarc.Field | None:
-    for f in record.get_fields(tag):
-        return f
-    return None
+def _name_tokens(f: pymarc.Field | None) -> str:
+    """Return a heading's name as folded words: $a (and $b of a body), no dates, numbers or relators."""
+    if f is None:
+        return ""
+    codes = "ab" if f.tag[1:] in ("10", "11") else "a"
+    return " ".join(w for w in _key_tokens(_sub(f, codes)) if not w.isdigit())
 
 
-def _key(text: str) -> str:
-    return " ".join(tokens(fold(text)))
+def _years(text: str) -> list[str]:
+    return _YEAR_RE.findall(text.replace("l9", "19"))
 
 
-def _number(text: str) -> str:
-    """The first number in TEXT (an edition or volume statement), '' when there is none."""
-    m = _DIGITS.search(text or "")
-    return str(int(m.group())) if m else ""
+def _pages(text: str) -> int:
+    numbers = [int(n) for n in _PAGES_RE.findall(text)]
+    return max(numbers) if numbers else 0
 
 
 def features(record: pymarc.Record) -> dict:
-    """Return the match features of RECORD: folded title proper, subtitle, author, year, edition …"""
-    f245 = _first(record, "245")
-    title = _key(_sub(f245, "a"))
-    subtitle = _key(_sub(f245, "b"))
-    part = _key(_sub(f245, "np"))
-    author_field = _first(record, "100") or _first(record, "110") or _first(record, "111")
-    author = _key(_sub(author_field, "a"))
-    if not author:
-        f700 = _first(record, "700") or _first(record, "710")
-        author = _key(_sub(f700, "a"))
-    c008 = _first(record, "008")
-    data = c008.data if c008 is not None and c008.data else ""
-    year = data[7:11] if len(data) >= 11 and data[7:11].isdigit() else ""
-    if not year:
-        for tag in ("264", "260"):
-            m = re.search(r"\d{4}", _sub(_first(record, tag), "c"))
-            if m:
-                year = m.group()
-                break
-    language = data[35:38].strip().lower() if len(data) >= 38 else ""
-    isbns = sorted({n for f in record.get_fields("020") for n in [isbn13(_sub(f, "a"))] if n})
-    issns = sorted({n for f in record.get_fields("022") for n in [issn(_sub(f, "a"))] if n})
+    """Return the match features of RECORD: title, part, author, years, edition, identifiers, carrier …"""
+    fields: dict[str, list[pymarc.Field]] = {}
+    for f in record.fields:
+        fields.setdefault(f.tag, []).append(f)
+
+    def first(tag: str) -> pymarc.Field | None:
+        found = fields.get(tag)
+        return found[0] if found else None
+
+    def data(tag: str) -> str:
+        f = first(tag)
+        return (f.data or "") if f is not None else ""
+
+    leader = str(record.leader or "")
+    c008 = data("008")
+
+    # Title proper, other title information, part.
+    f245 = first("245") or first("246") or first("240") or first("130")
+    title_a = _sub(f245, "a") if f245 is not None else ""
+    part_words: list[str] = []
+    m = _VOLUME_TAIL_RE.search(title_a)
+    if m and m.start() > 0:
+        part_words.append(m.group(1).lower())
+        title_a = title_a[: m.start()]
+    cut = _TITLE_CUT_RE.search(title_a.strip())
+    subtitle = ""
+    if cut:
+        stripped = title_a.strip()
+        title_a, subtitle = stripped[: cut.start()], stripped[cut.end() :]
+    if f245 is not None:
+        subtitle = f"{subtitle} {_sub(f245, 'b')}"
+    title_words = _strip_article(_key_tokens(title_a))
+    subtitle_words = [w for w in _key_tokens(subtitle) if w]
+    part_n = _key_tokens(_sub(f245, "n")) if f245 is not None else []
+    part_p = _key_tokens(_sub(f245, "p")) if f245 is not None else []
+    part_numbers = _numbers(part_words + part_n, roman=True)
+    part_name = " ".join(w for w in _strip_article(part_p) if not (part_numbers and w in part_numbers))
+    if not part_numbers:
+        part_name = " ".join(w for w in [*part_n, *part_p] if w)
+
+    # Names: the main entry, and the other names in case another library chose another main entry.
+    main = first("100") or first("110") or first("111")
+    author = _name_tokens(main)
+    names = []
+    for tag in ("700", "710", "711"):
+        for f in fields.get(tag, ()):
+            name = _name_tokens(f)
+            if name and name != author and name not in names and len(names) < 4:
+                names.append(name)
+    if not author and names:
+        author = names.pop(0)
+    if not author and f245 is not None:
+        # No heading at all: the statement of responsibility is the only trace of an author.
+        statement = _key_tokens(_sub(f245, "c"))
+        responsibility = " ".join(w for w in statement if len(w) > 1 and w not in _PUBLISHER_NOISE)[:60]
+    else:
+        responsibility = ""
+
+    # Dates: 008 date 1 (coded, the cataloguer's best reading) and the dates of the imprint (as printed).
+    year = ""
+    if (
+        len(c008) >= 11
+        and c008[7:11].isascii()
+        and c008[7:11].isdigit()
+        and c008[7:11] not in ("0000", "9999")
+    ):
+        year = c008[7:11]
+    years: list[str] = []
+    for tag in ("264", "260"):
+        for f in fields.get(tag, ()):
+            if tag == "264" and f.indicators and f.indicators[1] not in ("1", "4"):
+                continue
+            years.extend(_years(_sub(f, "c")))
+    if year and c008[6:7] in ("r", "t", "p") and c008[11:15].isascii() and c008[11:15].isdigit():
+        years.append(c008[11:15])  # the original (or copyright) date another library may give alone
+    years = list(dict.fromkeys(years))[:4]
+
+    # Imprint: publisher words without boilerplate.
     publisher = ""
     for tag in ("264", "260"):
-        publisher = _key(_sub(_first(record, tag), "b"))
+        for f in fields.get(tag, ()):
+            if tag == "264" and f.indicators and f.indicators[1] not in ("1", " "):
+                continue
+            words = [w for w in _key_tokens(_sub(f, "b")) if w not in _PUBLISHER_NOISE and not w.isdigit()]
+            publisher = " ".join(words)
+            if publisher:
+                break
         if publisher:
             break
-    control = _first(record, "001")
-    source = _first(record, "003")
-    return {
-        "title": title,
-        "subtitle": subtitle,
-        "part": part,
+
+    # Edition: its number if it has one, else its words ("rev", "large print").
+    edition_words = []
+    for f in fields.get("250", ()):
+        edition_words += _key_tokens(_sub(f, "ab"))
+    edition_numbers = _numbers(edition_words)
+    edition = edition_numbers[0] if edition_numbers else ""
+    edition_text = " ".join(
+        sorted({w for w in edition_words if w not in _EDITION_NOISE and not _numbers([w]) and len(w) > 1})
+    )
+
+    # Language and translation.
+    language = c008[35:38].lower() if len(c008) >= 38 else ""
+    originals: list[str] = []
+    translation = False
+    for f in fields.get("041", ()):
+        if f.indicators and f.indicators[0] == "1":
+            translation = True
+        for code, value in f.subfields:
+            value = value.strip().lower()
+            if code == "a" and not _LANG_RE.match(language or ""):
+                language = value[:3]
+            elif code == "h":
+                originals.extend(value[i : i + 3] for i in range(0, len(value) - 2, 3))
+                translation = True
+    if not _LANG_RE.match(language) or language in ("und", "zxx", "mul"):
+        language = ""
+    f240 = first("240")
+    if f240 is not None and _sub(f240, "l"):
+        translation = True
+
+    # Carrier: the kind of material, and microform / online / large print.
+    kind = _TYPE.get(leader[6:7], "")
+    # Without 008 the form of item is unknown ("?"), which agrees with any carrier.
+    carrier = "?"
+    pos = _FORM_POS.get(leader[6:7])
+    if pos is not None and len(c008) > pos:
+        carrier = _FORM.get(c008[pos], "")
+    for f in fields.get("007", ()):
+        if f.data[:1] == "h":
+            carrier = "micro"
+    gmd = fold(_sub(f245, "h")) if f245 is not None else ""
+    for word, value in _GMD:
+        if word in gmd:
+            carrier = value
+
+    # Identifiers.
+    isbns = sorted({n for f in fields.get("020", ()) for v in f.get_subfields("a") for n in [isbn13(v)] if n})
+    issns = sorted({n for f in fields.get("022", ()) for v in f.get_subfields("a") for n in [issn(v)] if n})
+    ids = set()
+    for f in fields.get("035", ()):
+        for v in f.get_subfields("a"):
+            m = _OCLC_RE.match(v.strip())
+            if m:
+                ids.add(f"oclc:{m.group(1)}")
+    control, source = data("001").strip(), data("003").strip()
+    m = _OCLC_001_RE.match(control)
+    if m or (source.lower() == "ocolc" and control.isdigit()):
+        ids.add(f"oclc:{int(m.group(1)) if m else int(control)}")
+    for f in fields.get("010", ()):
+        for v in f.get_subfields("a"):
+            lccn = "".join(v.split()).split("/")[0].lower()
+            if lccn:
+                ids.add(f"lccn:{lccn}")
+
+    pages = volumes = 0
+    for f in fields.get("300", ()):
+        extent = _sub(f, "a")
+        pages = _pages(extent)
+        m = _VOLUMES_RE.search(extent)
+        volumes = int(m.group(1)) if m else 0
+        break
+
+    feat = {
+        "title": " ".join(title_words),
+        "subtitle": " ".join(subtitle_words),
+        "part": " ".join(part_numbers),
+        "part_name": part_name,
         "author": author,
+        "names": names,
         "year": year,
-        "edition": _number(_sub(_first(record, "250"), "a")),
+        "years": years,
+        "edition": edition,
+        "edition_text": edition_text,
         "language": language,
+        "material": f"{kind}/{carrier}" if carrier else kind,  # "text", "text/micro", "score/?"
         "isbns": isbns,
         "issns": issns,
+        "ids": sorted(ids),
         "publisher": publisher,
-        "control": f"{source.data if source is not None else ''}|{control.data}"
-        if control is not None and control.data
-        else "",
+        "pages": pages,
+        "control": f"{source}|{control}" if control else "",
     }
+    # Optional keys stay out of the dict when empty: it is stored with every record.
+    if has_diacritics(title_a):
+        feat["title_exact"] = " ".join(tokens(exact_key(title_a)))
+    if originals:
+        feat["originals"] = sorted(set(originals))
+    if translation:
+        feat["translation"] = True
+    if volumes > 1:
+        feat["volumes"] = volumes
+    if responsibility:
+        feat["responsibility"] = responsibility
+    return feat
 
 
 def work_key(feat: dict) -> str:
-    """The blocking key: the first words of the title proper and the author's first word."""
-    title = " ".join(feat.get("title", "").split()[:6])
-    author = (feat.get("author", "").split() or [""])[0]
-    return f"{title}|{author}"[:200] if title else ""
+    """Return the blocking key: the folded title proper, shortened, and the year of publication.
+
+    Each of the first eight words of the title keeps its first two letters (a whole word when the title
+    has one or two), so a typo further into a word does not hide a duplicate. The year is the one
+    printed in the imprint, else 008's: another library's record may lack 008 but seldom 260/264 $c.
+    """
+    words = feat.get("title", "").split()
+    if not words:
+        return ""
+    short = " ".join(words[:2]) if len(words) <= 2 else " ".join(w[:2] for w in words[:8])
+    years = feat.get("years") or [feat.get("year", "")]
+    return f"{short}|{years[0]}"[:200]
 
 
 @dataclass
@@ -108,32 +399,318 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+def _similar_word(a: str, b: str) -> bool:
+    """Return True if words A and B differ by at most one edit (a typo), for words of 5+ letters."""
+    if len(a) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) == 1 or (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+def _word_similarity(a: list[str], b: list[str]) -> float:
+    """Return the Dice coefficient of word lists A and B, a one-letter typo counting as a match."""
+    if not a or not b:
+        return 0.0
+    rest_b = list(b)
+    matched = 0
+    unmatched = []
+    for w in a:
+        if w in rest_b:
+            rest_b.remove(w)
+            matched += 1
+        else:
+            unmatched.append(w)
+    for w in unmatched:
+        for i, other in enumerate(rest_b):
+            if _similar_word(w, other):
+                del rest_b[i]
+                matched += 1
+                break
+    return 2 * matched / (len(a) + len(b))
+
+
+def _name_similarity(a: str, b: str) -> float:
+    """Return how alike two folded names are: 1 same words in any order, 0.85 initials agree, 0 apart."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    wa, wb = a.split(), b.split()
+    if sorted(wa) == sorted(wb):
+        return 1.0
+    full_a = {w for w in wa if len(w) > 1}
+    full_b = {w for w in wb if len(w) > 1}
+    if not full_a & full_b:
+        # "Nguyen Van A" vs "Nguyen Van A." aside, names with no whole word in common are apart.
+        return 0.0
+    short, other = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    other_set = set(other)
+    initials = {w[0] for w in other}
+    matched = all(w in other_set or (len(w) == 1 and w in initials) or _initial_of(w, other) for w in short)
+    if matched:
+        return 0.9 if all(len(w) > 1 for w in short) else 0.85
+    return 0.5
+
+
+def _initial_of(word: str, other: list[str]) -> bool:
+    return any(len(o) == 1 and word[0] == o for o in other)
+
+
+def _author_similarity(a: dict, b: dict) -> float | None:
+    """Return the similarity of the two records' authors, None when either has none."""
+    main_a, main_b = a.get("author", ""), b.get("author", "")
+    if not main_a or not main_b:
+        ra, rb = a.get("responsibility", ""), b.get("responsibility", "")
+        if (main_a or ra) and (main_b or rb):
+            # One side has only a statement of responsibility: do its words hold the other's name?
+            words_a = set((main_a or ra).split())
+            words_b = set((main_b or rb).split())
+            return 0.8 if words_a & words_b else None
+        return None
+    best = _name_similarity(main_a, main_b)
+    if best < 1.0:
+        for other in b.get("names", ()):
+            best = max(best, 0.9 * _name_similarity(main_a, other))
+        for other in a.get("names", ()):
+            best = max(best, 0.9 * _name_similarity(other, main_b))
+    return best
+
+
+def _year_gap(a: dict, b: dict) -> int | None:
+    """Return how many years apart A and B were published, None when either has no date.
+
+    008 is compared with 008 and imprint with imprint (an imprint may show two dates: the nearest
+    count); only when neither pair is there are all the dates of one compared with the other's.
+    """
+    year_a, year_b = a.get("year", ""), b.get("year", "")
+    dates_a, dates_b = a.get("years", ()), b.get("years", ())
+    gaps = []
+    if year_a and year_b:
+        gaps.append(abs(int(year_a) - int(year_b)))
+    if dates_a and dates_b:
+        gaps.append(min(abs(int(x) - int(y)) for x in dates_a for y in dates_b))
+    if gaps:
+        return max(gaps)
+    all_a = [year_a, *dates_a] if year_a else dates_a
+    all_b = [year_b, *dates_b] if year_b else dates_b
+    if not all_a or not all_b:
+        return None
+    return min(abs(int(x) - int(y)) for x in all_a for y in all_b)
+
+
+def _numbers_in(*texts: str) -> set[str]:
+    return {w for text in texts for w in text.split() if w.isdigit()}
+
+
 def score(a: dict, b: dict) -> Match:
-    """Compare two feature dicts; conflicts on edition, volume, year or language keep works apart."""
+    """Compare two feature dicts: the likelihood that they describe one publication, with the reasons."""
     reasons: list[str] = []
-    if a.get("control") and a.get("control") == b.get("control"):
-        return Match(1.0, ["control"])
-    s = 0.0
-    if set(a.get("isbns", [])) & set(b.get("isbns", [])):
-        s += 0.6
+    conflicts: list[str] = []  # proof of two publications: the score ends below the review band
+    doubts: list[str] = []  # reasons a cataloger should look: the score ends in the review band
+    corroborated = False  # something besides the title agrees
+    total = -1.0  # prior: most candidates a blocking key finds are not duplicates
+
+    # Identifiers.
+    control_a, control_b = a.get("control", ""), b.get("control", "")
+    if control_a and control_a == control_b:
+        # 001 without 003 is a local number that another library may reuse: weak evidence.
+        strong = not control_a.startswith("|")
+        total += 6.0 if strong else 1.0
+        corroborated = corroborated or strong
+        reasons.append("control")
+    isbns_a, isbns_b = set(a.get("isbns", ())), set(b.get("isbns", ()))
+    if isbns_a & isbns_b:
+        total += 5.0
+        corroborated = True
         reasons.append("isbn")
-    if set(a.get("issns", [])) & set(b.get("issns", [])):
-        s += 0.5
+    elif isbns_a and isbns_b:
+        total -= 4.0
+        reasons.append("isbn-differs")
+    issns_a, issns_b = set(a.get("issns", ())), set(b.get("issns", ()))
+    if issns_a & issns_b:
+        total += 3.0
+        corroborated = True
         reasons.append("issn")
-    if a.get("title") and a.get("title") == b.get("title"):
-        s += 0.35
+    elif issns_a and issns_b:
+        total -= 3.0
+        reasons.append("issn-differs")
+    ids_a, ids_b = set(a.get("ids", ())), set(b.get("ids", ()))
+    if ids_a & ids_b:
+        total += 3.0
+        corroborated = True
+        reasons.append("oclc/lccn")
+    else:
+        lccn_a = {i for i in ids_a if i.startswith("lccn:")}
+        lccn_b = {i for i in ids_b if i.startswith("lccn:")}
+        if lccn_a and lccn_b:
+            total -= 2.0
+            reasons.append("lccn-differs")
+
+    # Title.
+    title_a, title_b = a.get("title", ""), b.get("title", "")
+    sub_a, sub_b = a.get("subtitle", ""), b.get("subtitle", "")
+    words_a, words_b = title_a.split(), title_b.split()
+    if title_a and title_a == title_b:
+        similarity = 1.0
+    else:
+        similarity = max(
+            _word_similarity(words_a, words_b),
+            _word_similarity(f"{title_a} {sub_a}".split(), f"{title_b} {sub_b}".split()),
+        )
+    # A title of many words is a stronger sign than "Bulletin" or "Poems".
+    specificity = min(len(words_a), len(words_b), 6)
+    if similarity == 1.0:
+        total += 2.0 + 0.5 * specificity
         reasons.append("title")
-    if a.get("author") and a.get("author") == b.get("author"):
-        s += 0.2
+    elif similarity >= 0.85:
+        total += 1.0 + 0.4 * specificity
+        reasons.append("title~")
+    elif similarity >= 0.6:
+        total -= 1.0
+        reasons.append("title-differs")
+    else:
+        total -= 5.0
+        reasons.append("title-differs")
+    if sub_a and sub_b:
+        sub_similarity = _word_similarity(sub_a.split(), sub_b.split())
+        if sub_similarity >= 0.85:
+            total += 0.5
+        elif sub_similarity < 0.5:
+            total -= 2.5
+            reasons.append("subtitle-differs")
+    exact_a, exact_b = a.get("title_exact"), b.get("title_exact")
+    if exact_a and exact_b and exact_a != exact_b and title_a == title_b:
+        # Both typed with diacritics and they differ: "Ma" and "Mà" fold alike but are other words.
+        total -= 1.5
+        reasons.append("diacritics-differ")
+    numbers_a = _numbers_in(title_a, sub_a)
+    numbers_b = _numbers_in(title_b, sub_b)
+    if numbers_a and numbers_b and not (numbers_a <= numbers_b or numbers_b <= numbers_a):
+        conflicts.append("title-number-differs")
+
+    # Part or volume.
+    part_a, part_b = a.get("part", ""), b.get("part", "")
+    name_a, name_b = a.get("part_name", ""), b.get("part_name", "")
+    if part_a and part_b and part_a != part_b:
+        conflicts.append("part-differs")
+    elif name_a and name_b and _word_similarity(name_a.split(), name_b.split()) < 0.6:
+        conflicts.append("part-differs")
+    elif (part_a or name_a) and (part_b or name_b):
+        total += 0.5
+        reasons.append("part")
+    elif part_a or name_a or part_b or name_b:
+        # One record is a volume, the other the whole set (or the same volume catalogued without it).
+        total -= 3.0
+        doubts.append("part-missing")
+    volumes_a, volumes_b = a.get("volumes", 0), b.get("volumes", 0)
+    if (volumes_a > 1) != (volumes_b > 1):
+        has_extent_a = volumes_a or a.get("pages") or part_a or name_a
+        has_extent_b = volumes_b or b.get("pages") or part_b or name_b
+        if has_extent_a and has_extent_b:
+            # "3 v." against one volume or a number of pages: a set and one of its volumes.
+            conflicts.append("set-vs-volume")
+
+    # Author.
+    author = _author_similarity(a, b)
+    if author is None:
+        if a.get("author") or b.get("author"):
+            total -= 0.3
+    elif author >= 0.85:
+        total += 2.0
+        corroborated = True
         reasons.append("author")
-    if a.get("year") and a.get("year") == b.get("year"):
-        s += 0.15
+    elif author >= 0.5:
+        total += 0.5
+        reasons.append("author~")
+    else:
+        total -= 4.0
+        reasons.append("author-differs")
+
+    # Year.
+    gap = _year_gap(a, b)
+    if gap is None:
+        if a.get("year") or a.get("years") or b.get("year") or b.get("years"):
+            total -= 0.5
+    elif gap == 0:
+        total += 1.5
+        corroborated = True
         reasons.append("year")
-    # Conflicts.
-    for key in ("edition", "part", "language"):
-        if a.get(key) and b.get(key) and a[key] != b[key]:
-            return Match(min(s, REVIEW_THRESHOLD - 0.01) * 0.5, [*reasons, f"{key}-differs"])
-    if a.get("year") and b.get("year") and a["year"] != b["year"]:
-        s -= 0.3
-        reasons.append("year-differs")
-    return Match(max(0.0, min(1.0, s)), reasons)
+    elif gap == 1:
+        # "1984 [i.e. 1983]", a copyright date against a printing date, or next year's reprint.
+        total -= 3.0
+        doubts.append("year-differs")
+    else:
+        conflicts.append("year-differs")
+
+    # Edition.
+    ed_a, ed_b = a.get("edition", ""), b.get("edition", "")
+    text_a, text_b = a.get("edition_text", ""), b.get("edition_text", "")
+    if ed_a and ed_b:
+        if ed_a != ed_b:
+            conflicts.append("edition-differs")
+        else:
+            total += 0.5
+            reasons.append("edition")
+    elif (ed_a or ed_b) not in ("", "1"):
+        # A first edition often says nothing; a later one says which.
+        total -= 2.0
+        doubts.append("edition-differs")
+    if text_a != text_b and text_a and text_b and not set(text_a.split()) & set(text_b.split()):
+        total -= 1.5
+        reasons.append("edition-words-differ")
+
+    # Language, translation, carrier.
+    lang_a, lang_b = a.get("language", ""), b.get("language", "")
+    if lang_a and lang_b and lang_a != lang_b:
+        conflicts.append("language-differs")
+    elif (lang_a and lang_a != lang_b and lang_a in b.get("originals", ())) or (
+        lang_b and lang_b != lang_a and lang_b in a.get("originals", ())
+    ):
+        # One record's language is the language the other was translated from.
+        conflicts.append("translation")
+    elif bool(a.get("translation")) != bool(b.get("translation")):
+        total -= 1.5
+        reasons.append("translation?")
+    mat_a, mat_b = a.get("material", ""), b.get("material", "")
+    if mat_a and mat_b and mat_a != mat_b:
+        kind_a, _, carrier_a = mat_a.partition("/")
+        kind_b, _, carrier_b = mat_b.partition("/")
+        if kind_a != kind_b or (carrier_a != "?" and carrier_b != "?"):
+            conflicts.append("material-differs")
+
+    # Publisher and extent.
+    pub_a, pub_b = a.get("publisher", ""), b.get("publisher", "")
+    if pub_a and pub_b:
+        if set(pub_a.split()) & set(pub_b.split()):
+            total += 1.0
+            corroborated = True
+            reasons.append("publisher")
+        else:
+            total -= 2.0
+            reasons.append("publisher-differs")
+    pages_a, pages_b = a.get("pages", 0), b.get("pages", 0)
+    if pages_a and pages_b:
+        if abs(pages_a - pages_b) <= max(2, 0.03 * max(pages_a, pages_b)):
+            total += 1.0
+            reasons.append("pages")
+        elif abs(pages_a - pages_b) > 0.1 * max(pages_a, pages_b):
+            total -= 1.5
+            reasons.append("pages-differ")
+
+    if not corroborated:
+        doubts.append("title-only")
+    if conflicts:
+        total = min(total, _CONFLICT_CAP)
+        reasons.extend(conflicts)
+    elif doubts:
+        total = min(total, _DOUBT_CAP)
+    reasons.extend(doubts)
+    return Match(round(1.0 / (1.0 + math.exp(-total)), 4), reasons)
