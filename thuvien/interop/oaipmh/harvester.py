@@ -116,7 +116,9 @@ def _expire_stale(source: HarvestSource) -> None:
 def start_run(source: HarvestSource, *, full: bool = False, actor=None) -> HarvestRun:
     """Queue a harvest of SOURCE; raise HarvestBusy while another one is queued or running."""
     _expire_stale(source)
-    full = full or source.last_response_date is None
+    # The mark as stored now: the caller's object may predate the last harvest.
+    mark = HarvestSource.objects.filter(pk=source.pk).values_list("last_response_date", flat=True).first()
+    full = full or mark is None
     try:
         with transaction.atomic():
             return HarvestRun.objects.create(
@@ -142,7 +144,7 @@ def execute_run(run_id: int) -> HarvestRun:
         return run
     harvester = _Harvester(run)
     try:
-        harvester.run()
+        harvester.harvest_pages()
     except HarvestError as exc:
         harvester.fail(exc.message)
     except Exception as exc:  # a bug must end in a report, not a run stuck "running"
@@ -392,7 +394,7 @@ class _Harvester:
 
     # the run
 
-    def run(self) -> None:
+    def harvest_pages(self) -> None:
         run, source = self.run, self.source
         granularity, identify_date = self.identify()
         params = {"verb": "ListRecords", "metadataPrefix": source.metadata_prefix}

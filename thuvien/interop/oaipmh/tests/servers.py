@@ -204,6 +204,8 @@ class OAIRepository:
 
     def _page(self, name: str, n: int) -> bytes:
         pages = self._feed(name)
+        if b"ListRecords>" not in pages[n]:
+            return pages[n]  # an error response served as the page: as it is
         token = f"{name}.{n + 1}" if n + 1 < len(pages) else ""
         return with_token(pages[n], token, complete=None)
 
