@@ -8,13 +8,19 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from thuvien.interop.opendata import dcat
 from thuvien.interop.opendata.dumps import dump_dir
-from thuvien.interop.opendata.models import Dump
+from thuvien.interop.opendata.models import NETWORK, Dump
+
+
+def _grouped(number: int) -> str:
+    """Return NUMBER with the language's thousands separator (5.349 in Vietnamese, 5,349 in English)."""
+    return f"{number:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+
 
 # Everything here is public catalogue data: no page needs a signed-in user, none shows anything else.
 
@@ -25,14 +31,13 @@ def index(request):
     datasets = []
     for dataset in dcat.published():
         dumps = sorted(dataset.dumps.all(), key=lambda d: list(dcat.MEDIA_TYPES).index(d.format))
-        for dump in dumps:
-            dump.records_display = number_format(dump.records, force_grouping=True)
         datasets.append(
             {
                 "dataset": dataset,
                 "title": dcat.dataset_title(dataset),
                 "description": dcat.dataset_description(dataset),
                 "dumps": dumps,
+                "records_display": _grouped(max(d.records for d in dumps)),
                 "updated": max(d.created_at for d in dumps),
             }
         )
@@ -42,6 +47,7 @@ def index(request):
         "opendata/index.html",
         {
             "datasets": datasets,
+            "library_datasets": [d for d in datasets if d["dataset"].key != NETWORK],
             "license_url": dcat.license_url(),
             "license_name": dcat.license_name(),
             "license_is_cc0": dcat.license_url() == dcat.CC0,

@@ -23,7 +23,7 @@ def test_the_page_lists_the_datasets_with_their_files(client, published):
     assert response.status_code == 200
     page = response.content.decode()
     assert '<meta name="viewport"' in page
-    assert "Mục lục của Thư viện tỉnh Thử Nghiệm" in page
+    assert "Mục lục liên thông của mạng lưới thư viện" in page and "Thư viện tỉnh Thử Nghiệm" in page
     for dump in Dump.objects.all():
         assert f'href="/du-lieu-mo/tai-ve/{dump.file_name}"' in page
     assert "CC0 1.0" in page and "https://creativecommons.org/publicdomain/zero/1.0/" in page
