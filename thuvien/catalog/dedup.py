@@ -89,7 +89,7 @@ _PUBLISHER_NOISE = frozenset(
     "publisher publishers publishing pub pubs co company corp corporation inc incorporated ltd limited "
     "llc plc gmbh ag sa srl spa verlag verlags editions editorial editora editrice editeur editeurs "
     "ed eds edition books book house and the of et und y e di de du des la le les & distributed "
-    "distributor printed by for".split()
+    "distributor printed by for s n sn np".split()  # [s.n.], [n.p.]: no publisher named
 )
 _PAGES_RE = re.compile(
     r"(\d+)\s*(?:p\b|pp\b|pages?\b|tr\b|trang\b|s\b|str\b|leaves\b|l\b|f\b|bl\b|c\b)", re.IGNORECASE
@@ -118,6 +118,17 @@ _FORM_POS = {
     "k": 29,
 }
 _FORM = {"a": "micro", "b": "micro", "c": "micro", "o": "online", "q": "online", "s": "online", "d": "large"}
+# What the extent (300 $a) says the item is, when the leader is wrong or the same for both.
+_EXTENT_KINDS = (
+    (
+        "sound",
+        ("sound disc", "audio disc", "sound cassette", "audiocassette", "sound recording", "sound cartridge"),
+    ),
+    ("video", ("videocassette", "video cassette", "videodisc", "video disc", "dvd", "videorecording")),
+    ("score", ("score", "v of music", "vocal score")),
+    ("micro", ("microfilm", "microfiche", "microopaque", "microcard")),
+    ("online", ("online resource",)),
+)
 _GMD = (("microform", "micro"), ("electronic", "online"), ("large print", "large"))
 
 
@@ -137,8 +148,9 @@ def _roman(text: str) -> int:
 def _numbers(words: list[str], roman: bool = False) -> list[str]:
     """Return the numbers among folded WORDS (digits, ordinals, number words, roman numerals if ROMAN)."""
     found = []
-    for w in words:
-        if w in _VOLUME_LABELS:
+    last = len(words) - 1
+    for i, w in enumerate(words):
+        if w in _VOLUME_LABELS and i < last:  # "v. 5", but "v. v" is volume five
             continue
         if w.isdigit():
             if int(w) <= 500:  # "Rev. ed. of: …, 1984" names a year, not an edition
@@ -337,11 +349,14 @@ def features(record: pymarc.Record) -> dict:
                 ids.add(f"lccn:{lccn}")
 
     pages = volumes = 0
+    extent_kind = ""
     for f in fields.get("300", ()):
         extent = _sub(f, "a")
         pages = _pages(extent)
         m = _VOLUMES_RE.search(extent)
         volumes = int(m.group(1)) if m else 0
+        folded = " ".join(_key_tokens(extent))
+        extent_kind = next((kind for kind, words in _EXTENT_KINDS if any(w in folded for w in words)), "")
         break
 
     feat = {
@@ -373,6 +388,8 @@ def features(record: pymarc.Record) -> dict:
         feat["translation"] = True
     if volumes > 1:
         feat["volumes"] = volumes
+    if extent_kind:
+        feat["extent_kind"] = extent_kind
     if responsibility:
         feat["responsibility"] = responsibility
     return feat
@@ -532,8 +549,9 @@ def score(a: dict, b: dict) -> Match:
         corroborated = True
         reasons.append("isbn")
     elif isbns_a and isbns_b:
+        # Another ISBN is another edition or binding: at best a cataloger's call.
         total -= 4.0
-        reasons.append("isbn-differs")
+        doubts.append("isbn-differs")
     issns_a, issns_b = set(a.get("issns", ())), set(b.get("issns", ()))
     if issns_a & issns_b:
         total += 3.0
@@ -554,6 +572,7 @@ def score(a: dict, b: dict) -> Match:
             total -= 2.0
             reasons.append("lccn-differs")
 
+    identified = corroborated  # a shared number so far
     # Title.
     title_a, title_b = a.get("title", ""), b.get("title", "")
     sub_a, sub_b = a.get("subtitle", ""), b.get("subtitle", "")
@@ -575,17 +594,20 @@ def score(a: dict, b: dict) -> Match:
         reasons.append("title~")
     elif similarity >= 0.6:
         total -= 1.0
-        reasons.append("title-differs")
+        doubts.append("title-differs")
     else:
+        # Whatever else agrees (a reused ISBN), two titles are two publications until someone looks.
         total -= 5.0
-        reasons.append("title-differs")
-    if sub_a and sub_b:
-        sub_similarity = _word_similarity(sub_a.split(), sub_b.split())
-        if sub_similarity >= 0.85:
-            total += 0.5
-        elif sub_similarity < 0.5:
-            total -= 2.5
-            reasons.append("subtitle-differs")
+        doubts.append("title-differs")
+    if sub_a and sub_b and sub_a != sub_b:
+        # One library may stop the other title information short; otherwise it is transcribed alike.
+        if not (sub_a.startswith(sub_b) or sub_b.startswith(sub_a)):
+            sub_similarity = _word_similarity(sub_a.split(), sub_b.split())
+            if sub_similarity < 0.9:
+                total -= 2.5 if sub_similarity < 0.5 else 1.0
+                doubts.append("subtitle-differs")
+    elif sub_a and sub_b:
+        total += 0.5
     exact_a, exact_b = a.get("title_exact"), b.get("title_exact")
     if exact_a and exact_b and exact_a != exact_b and title_a == title_b:
         # Both typed with diacritics and they differ: "Ma" and "Mà" fold alike but are other words.
@@ -638,7 +660,10 @@ def score(a: dict, b: dict) -> Match:
     gap = _year_gap(a, b)
     if gap is None:
         if a.get("year") or a.get("years") or b.get("year") or b.get("years"):
+            # One record has no date: without a shared number, it may be another printing's.
             total -= 0.5
+            if not identified:
+                doubts.append("year-missing")
     elif gap == 0:
         total += 1.5
         corroborated = True
@@ -677,8 +702,16 @@ def score(a: dict, b: dict) -> Match:
         # One record's language is the language the other was translated from.
         conflicts.append("translation")
     elif bool(a.get("translation")) != bool(b.get("translation")):
+        # One record says it is a translation. With both languages known and equal, the other library
+        # merely left 041 out; with one unknown, it may be the original.
         total -= 1.5
-        reasons.append("translation?")
+        if lang_a and lang_b:
+            reasons.append("translation?")
+        else:
+            doubts.append("translation?")
+    extent_a, extent_b = a.get("extent_kind"), b.get("extent_kind")
+    if extent_a and extent_b and extent_a != extent_b:
+        conflicts.append("carrier-differs")
     mat_a, mat_b = a.get("material", ""), b.get("material", "")
     if mat_a and mat_b and mat_a != mat_b:
         kind_a, _, carrier_a = mat_a.partition("/")
@@ -694,8 +727,10 @@ def score(a: dict, b: dict) -> Match:
             corroborated = True
             reasons.append("publisher")
         else:
+            # Two publishers are two printings, unless one library named an imprint and the other its
+            # parent ("Clarendon Press", "Oxford University Press"): a cataloger's call.
             total -= 2.0
-            reasons.append("publisher-differs")
+            doubts.append("publisher-differs")
     pages_a, pages_b = a.get("pages", 0), b.get("pages", 0)
     if pages_a and pages_b:
         if abs(pages_a - pages_b) <= max(2, 0.03 * max(pages_a, pages_b)):
