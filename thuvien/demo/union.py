@@ -75,19 +75,12 @@ def _retype(marc: pymarc.Record, n: int) -> None:
 
 
 def _look_alike(marc: pymarc.Record) -> None:
-    """Make MARC a maybe-duplicate: no ISBN, another publisher, printed two years later (a reprint?)."""
+    """Make MARC a maybe-duplicate: no ISBN and another publisher (a reprint, or a typing slip?)."""
     marc.remove_fields("020")
-    year = None
-    f008 = marc.get("008")
-    if f008 is not None and len(f008.data) > 11 and f008.data[7:11].isdigit():
-        year = str(int(f008.data[7:11]) + 2)
-        f008.data = f008.data[:7] + year + f008.data[11:]
     for tag in ("264", "260"):
         for f in marc.get_fields(tag):
             if f.get("b"):
                 f["b"] = "Nxb. Đại học Hoa Lư,"
-            if year and f.get("c"):
-                f["c"] = year
 
 
 def member_catalogue(member: Library) -> bytes:
