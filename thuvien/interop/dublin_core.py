@@ -43,6 +43,7 @@ __all__ = [
     "OAI_DC_SCHEMA",
     "elements",
     "escape",
+    "escape_text",
     "oai_dc_xml",
     "record_elements",
 ]
@@ -82,6 +83,17 @@ def escape(text: str) -> str:
     return text
 
 
+def escape_text(text: str) -> str:
+    """Return TEXT escaped for XML character data."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
 def _clean(text: str) -> str:
     # MARC-8 non-sort marks are display noise; runs of spaces and line breaks become one space.
     if "\u0098" in text or "\u009c" in text:
@@ -91,22 +103,18 @@ def _clean(text: str) -> str:
 
 # The MARC fields the columns do not cover, found in one pass over the JSON text.
 _FIELD_START = re.compile(r'\{"(041|300|50[056]|520|540|651|856)":')
-
-
-def _marc_fields(marc: str) -> dict[str, list[list[tuple[str, str]]]]:
-    """Return the fields of MARC (JSON text) that this crosswalk reads: tag → [(code, value), …] per field."""
-    found: dict[str, list[list[tuple[str, str]]]] = {}
-    for m in _FIELD_START.finditer(marc):
-        try:
-            body, _end = _decode(marc, m.end())
-        except ValueError:
-            continue
-        if type(body) is dict:
-            subs = [
-                (c, v) for sf in body.get("subfields") or () for c, v in sf.items() if type(v) is str and v
-            ]
-            found.setdefault(m.group(1), []).append(subs)
-    return found
+# Which element each of those fields feeds, and from which subfields ("+" joins them into one value).
+_FIELD_ELEMENT = {
+    "500": ("description", "a"),
+    "505": ("description", "+a"),
+    "520": ("description", "+ab"),
+    "300": ("format", "+abc"),
+    "506": ("rights", "a"),
+    "540": ("rights", "a"),
+    "651": ("coverage", "a"),
+    "856": ("identifier", "u"),
+    "041": ("language", "ad"),
+}
 
 
 def _note(text: str) -> str:
@@ -115,35 +123,61 @@ def _note(text: str) -> str:
     return text.rstrip(" /:;,=") if text[-1:] in " /:;,=" else text
 
 
-def _values(fields, tag: str, codes: str, joined: bool = False) -> list[str]:
-    out = []
-    for subs in fields.get(tag, ()):
-        values = [v for c, v in subs if c in codes]
-        if joined:
-            if values:
-                out.append(_note(" ".join(values)))
+def _marc_elements(marc: str) -> dict[str, list[str]]:
+    """Return the elements taken from MARC (JSON text) itself: description, format, rights, coverage …"""
+    found: dict[str, list[str]] = {}
+    contents: list[str] = []
+    for m in _FIELD_START.finditer(marc):
+        try:
+            body, _end = _decode(marc, m.end())
+        except ValueError:
+            continue
+        if type(body) is not dict:
+            continue
+        tag = m.group(1)
+        element, codes = _FIELD_ELEMENT[tag]
+        values = [
+            v
+            for sf in body.get("subfields") or ()
+            for c, v in sf.items()
+            if c in codes and type(v) is str and v
+        ]
+        if not values:
+            # Formatted contents notes may have titles ($t) and no $a.
+            if tag == "505":
+                values = [v for sf in body.get("subfields") or () for c, v in sf.items() if c in "gtr" and v]
+                if values:
+                    contents.append(_note(" ".join(values)))
+            continue
+        if codes[0] == "+":
+            values = [_note(" ".join(values))]
+        elif tag == "041":
+            values = _language_codes(values)
+        elif tag == "651":
+            values = [_clean(v) for v in values]
+        elif tag == "856":
+            values = [v.strip() for v in values]
         else:
-            out.extend(_note(v) for v in values)
-    return out
-
-
-def _languages(fields, primary: str) -> list[str]:
-    found = [primary] if primary else []
-    for subs in fields.get("041", ()):
-        for code, value in subs:
-            if code not in ("a", "d"):
-                continue
-            value = value.strip().lower()
-            # Old records pack several codes into one subfield: "vieeng".
-            for i in range(0, len(value) - 2, 3):
-                chunk = value[i : i + 3]
-                if _LANGUAGE.fullmatch(chunk):
-                    found.append(chunk)
+            values = [_note(v) for v in values]
+        if element in found:
+            found[element] += values
+        else:
+            found[element] = values
+    if contents and "description" not in found:
+        found["description"] = contents
     return found
 
 
-def _unique(values: list[str]) -> list[str]:
-    return values if len(values) < 2 else list(dict.fromkeys(values))
+def _language_codes(values: list[str]) -> list[str]:
+    codes = []
+    for value in values:
+        value = value.strip().lower()
+        # Old records pack several codes into one subfield: "vieeng".
+        for i in range(0, len(value) - 2, 3):
+            chunk = value[i : i + 3]
+            if _LANGUAGE.fullmatch(chunk):
+                codes.append(chunk)
+    return codes
 
 
 def elements(
@@ -159,21 +193,18 @@ def elements(
 ) -> dict[str, list[str]]:
     """Return the Dublin Core elements of a record given its derived columns and MARC-in-JSON text."""
     data = search_data or {}
-    fields = _marc_fields(marc) if marc else {}
+    extra = _marc_elements(marc) if marc else {}
     found: dict[str, list[str]] = {}
     if title:
         found["title"] = [title]
-    for element, key in (("creator", "authors"), ("subject", "subjects")):
-        values = data.get(key)
-        if values:
-            found[element] = _unique([v for v in values if v])
-    if fields:
-        description = _values(fields, "500", "a") + _values(fields, "505", "a", True)
-        description += _values(fields, "520", "ab", True)
-        if "505" in fields and not description:
-            description = _values(fields, "505", "gtr", True)
-        if description:
-            found["description"] = _unique(description)
+    values = data.get("authors")
+    if values:
+        found["creator"] = values
+    values = data.get("subjects")
+    if values:
+        found["subject"] = values
+    if "description" in extra:
+        found["description"] = extra["description"]
     if publisher:
         found["publisher"] = [publisher]
     if year:
@@ -181,25 +212,32 @@ def elements(
     dcmi = DCMI_TYPES.get(material_type)
     if dcmi:
         found["type"] = [dcmi]
-    if "300" in fields:
-        found["format"] = _unique(_values(fields, "300", "abc", True))
+    if "format" in extra:
+        found["format"] = extra["format"]
     identifiers = [record_url] if record_url else []
-    identifiers += ["URN:ISBN:" + n for n in data.get("isbns") or ()]
-    identifiers += ["URN:ISSN:" + n for n in data.get("issns") or ()]
-    if "856" in fields:
-        identifiers += [v.strip() for subs in fields["856"] for c, v in subs if c == "u"]
+    for prefix, key in (("URN:ISBN:", "isbns"), ("URN:ISSN:", "issns")):
+        values = data.get(key)
+        if values:
+            identifiers += [prefix + n for n in values]
+    if "identifier" in extra:
+        identifiers += extra["identifier"]
     if identifiers:
-        found["identifier"] = _unique([v for v in identifiers if v])
-    languages = _languages(fields, language) if "041" in fields else [language] if language else []
-    if languages:
-        found["language"] = _unique(languages)
-    if data.get("series"):
-        found["relation"] = _unique([v for v in data["series"] if v])
-    if "651" in fields:
-        found["coverage"] = _unique([_clean(v) for subs in fields["651"] for c, v in subs if c == "a"])
-    if "506" in fields or "540" in fields:
-        found["rights"] = _unique(_values(fields, "506", "a") + _values(fields, "540", "a"))
-    return {name: values for name, values in found.items() if values}
+        found["identifier"] = identifiers
+    if "language" in extra:
+        found["language"] = [language, *extra["language"]] if language else extra["language"]
+    elif language:
+        found["language"] = [language]
+    values = data.get("series")
+    if values:
+        found["relation"] = values
+    for element in ("coverage", "rights"):
+        if element in extra:
+            found[element] = extra[element]
+    # Values repeat (a 651 place also in 500, an ISBN twice): each is written once.
+    for name, values in found.items():
+        if len(values) > 1:
+            found[name] = [v for v in dict.fromkeys(values) if v]
+    return found
 
 
 def record_elements(record, *, record_url: str | None = None) -> dict[str, list[str]]:
@@ -230,7 +268,11 @@ def oai_dc_xml(found: dict[str, list[str]]) -> str:
     for name, values in found.items():
         tags = _TAGS.get(name)
         if tags and values:
-            parts.append(tags[0] + tags[1].join(map(escape, values)) + tags[2])
+            text = tags[1].join(values)
+            # Most values need no escaping: checking the joined text once is cheaper.
+            if "&" in text or "<" in text or ">" in text:
+                text = tags[1].join(map(escape_text, values))
+            parts.append(tags[0] + text + tags[2])
     parts.append("</oai_dc:dc>")
     text = "".join(parts)
     # isprintable() is a fast scan that is true for nearly every record; only the others are searched.

@@ -30,6 +30,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -318,6 +319,7 @@ def _format_time(value: datetime) -> str:
 # --- sets -----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def _library_spec(path: str) -> str | None:
     codes = [c for c in path.split("/") if c]
     if not codes or not all(_SET_PART_RE.match(c) for c in codes):
@@ -325,6 +327,7 @@ def _library_spec(path: str) -> str | None:
     return "lib:" + ":".join(codes)
 
 
+@lru_cache(maxsize=8192)
 def _collection_spec(code: str) -> str | None:
     return f"coll:{code}" if _SET_PART_RE.match(code) else None
 
@@ -487,14 +490,11 @@ class _Page:
                     self.collections.setdefault(record_id, []).append(code)
 
     def set_specs(self, record_id: int) -> list[str]:
-        specs = []
         paths = self.paths.get(record_id)
-        if paths:
-            specs = [s for s in map(_library_spec, _minimal(paths)) if s]
-        for code in self.collections.get(record_id, ()):
-            spec = _collection_spec(code)
-            if spec:
-                specs.append(spec)
+        specs = [s for s in map(_library_spec, _minimal(paths)) if s] if paths else []
+        codes = self.collections.get(record_id)
+        if codes:
+            specs += [s for s in map(_collection_spec, codes) if s]
         return specs
 
 
@@ -548,12 +548,21 @@ def _holding(copy: tuple) -> str:
     return "".join(parts)
 
 
-def marcxml(marc: dict, copies: list[tuple] = ()) -> str:
+def _plain(text: str) -> str:
+    return text
+
+
+_SUBFIELD_OPEN = {c: f'<subfield code="{escape(c)}">' for c in _CODE_OK}
+
+
+def marcxml(marc: dict, copies: list[tuple] = (), *, plain: bool = False) -> str:
     """Return MARC (MARC-in-JSON dict) as a MARCXML record valid against MARC21slim.xsd, with an 852 per copy.
 
     COPIES are (library code, location, call number, barcode). Values the schema does not allow are
-    made valid the way ``interop.marc.writer`` does with ``schema_safe=True``.
+    made valid the way ``interop.marc.writer`` does with ``schema_safe=True``. PLAIN says that no
+    value holds &, < or > (the caller saw none in the JSON text), so nothing is escaped.
     """
+    esc = _plain if plain else escape
     leader = marc.get("leader")
     if not isinstance(leader, str) or len(leader) != 24:
         leader = _EMPTY_MARC["leader"]
@@ -563,26 +572,26 @@ def marcxml(marc: dict, copies: list[tuple] = ()) -> str:
     controls = [_MARC_OPEN, "<leader>", escape(leader), "</leader>"]
     data: list[str] = []
     holdings_at = None
+    opens = _SUBFIELD_OPEN
     for field in marc.get("fields") or ():
         for tag, body in field.items():
             if type(body) is str:
                 if _CONTROL_TAG.fullmatch(tag):
-                    controls.append(f'<controlfield tag="{tag}">{escape(body)}</controlfield>')
+                    controls.append(f'<controlfield tag="{tag}">{esc(body)}</controlfield>')
                 continue
             if type(body) is not dict or not _DATA_TAG.fullmatch(tag):
                 continue
-            subs = [
-                f'<subfield code="{_CODE_ATTR[c]}">{escape(v)}</subfield>'
-                for sf in body.get("subfields") or ()
-                for c, v in sf.items()
-                if c in _CODE_ATTR and type(v) is str
-            ]
+            subs = []
+            for sf in body.get("subfields") or ():
+                for code, value in sf.items():
+                    if code in opens and type(value) is str:
+                        subs.append(opens[code] + esc(value) + "</subfield>")
             if not subs:
                 continue
             if holdings_at is None and tag > "852":
                 holdings_at = len(data)
             i1, i2 = body.get("ind1", " "), body.get("ind2", " ")
-            if i1 not in _IND_OK or i2 not in _IND_OK:
+            if type(i1) is not str or type(i2) is not str or i1 not in _IND_OK or i2 not in _IND_OK:
                 i1, i2 = _indicator(i1), _indicator(i2)
             data.append(f'<datafield tag="{tag}" ind1="{i1}" ind2="{i2}">{"".join(subs)}</datafield>')
     if copies:
@@ -592,7 +601,8 @@ def marcxml(marc: dict, copies: list[tuple] = ()) -> str:
         else:
             data[holdings_at:holdings_at] = fields
     text = "".join(controls) + "".join(data) + "</record>"
-    if _XML_ILLEGAL.search(text):
+    # isprintable() is a fast scan that holds for nearly every record; only the others are searched.
+    if not text.isprintable():
         text = _XML_ILLEGAL.sub("", text)
     return text
 
@@ -640,6 +650,21 @@ class Repository:
             record_url=self.url_of(row[0]),
         )
 
+    def metadata(self, row: tuple, prefix: str, page: _Page) -> str:
+        """Return the metadata of a public record in PREFIX."""
+        marc = row[6]
+        try:
+            if prefix == "marc21":
+                # The JSON text holds every value verbatim: without &, < or > in it, none needs escaping.
+                plain = "&" not in marc and "<" not in marc and ">" not in marc
+                return marcxml(_load(marc, row[0]), page.copies.get(row[0], ()), plain=plain)
+            return oai_dc_xml(self.dublin_core(row))
+        except (AttributeError, TypeError, ValueError, KeyError):
+            # Stored MARC of a shape no writer of ours makes: the record still goes out, with the
+            # metadata of an empty record, rather than failing the whole page.
+            logger.exception("OAI-PMH: record %s cannot be written as %s", row[0], prefix)
+            return marcxml(_EMPTY_MARC) if prefix == "marc21" else oai_dc_xml({})
+
     def render(self, rows: list[tuple], prefix: str | None) -> list[str]:
         """Return ROWS as <record> elements (PREFIX given) or <header> elements (PREFIX None)."""
         page = _Page(rows, copies=prefix == "marc21")
@@ -653,12 +678,8 @@ class Repository:
                 append(header)
             elif gone:
                 append(f"<record>{header}</record>")
-            elif prefix == "marc21":
-                metadata = marcxml(_load(row[6], record_id), page.copies.get(record_id, ()))
-                append(f"<record>{header}<metadata>{metadata}</metadata></record>")
             else:
-                metadata = oai_dc_xml(self.dublin_core(row))
-                append(f"<record>{header}<metadata>{metadata}</metadata></record>")
+                append(f"<record>{header}<metadata>{self.metadata(row, prefix, page)}</metadata></record>")
         return out
 
 

@@ -31,13 +31,14 @@ def _pairs(raw: bytes) -> list[tuple[str, str]]:
     if not raw:
         return []
     try:
-        pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_ARGUMENTS)
-    except ValueError as exc:
-        raise _Unreadable(_("Yêu cầu có quá nhiều tham số.")) from exc
-    try:
-        decoded = [(k.decode("utf-8"), v.decode("utf-8")) for k, v in pairs]
+        text = raw.decode("utf-8")
+        decoded = parse_qsl(
+            text, keep_blank_values=True, max_num_fields=MAX_ARGUMENTS, encoding="utf-8", errors="strict"
+        )
     except UnicodeDecodeError as exc:
         raise _Unreadable(_("Tham số không phải văn bản UTF-8.")) from exc
+    except ValueError as exc:
+        raise _Unreadable(_("Yêu cầu có quá nhiều tham số.")) from exc
     if any(len(k) > MAX_VALUE_CHARS or len(v) > MAX_VALUE_CHARS for k, v in decoded):
         raise _Unreadable(_("Giá trị tham số quá dài."))
     return decoded
