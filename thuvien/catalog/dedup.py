@@ -32,6 +32,8 @@ __all__ = ["AUTO_THRESHOLD", "REVIEW_THRESHOLD", "Match", "features", "score", "
 AUTO_THRESHOLD = 0.9
 REVIEW_THRESHOLD = 0.6
 
+# What a record says besides its title and numbers: identical records with none of it may be two stubs.
+_SUBSTANCE = ("author", "year", "years", "publisher", "isbns", "issns", "ids", "pages")
 # Below the review band: what a proven conflict leaves of a score.
 _CONFLICT_CAP = -2.0
 # In the review band: what a doubt leaves of a score (one record a volume, the other not; one
@@ -193,11 +195,65 @@ def _pages(text: str) -> int:
     return max(numbers) if numbers else 0
 
 
+def _field(tag: str, ind: str, subfields: list[tuple[str, str]]) -> pymarc.Field:
+    return pymarc.Field(
+        tag=tag,
+        indicators=pymarc.Indicators(ind[0], ind[1]),
+        subfields=[pymarc.Subfield(c, v) for c, v in subfields if v],
+    )
+
+
+# UNIMARC field and subfields -> the MARC 21 field and subfields features() reads.
+_UNIMARC = {
+    "200": ("245", {"a": "a", "e": "b", "h": "n", "i": "p", "f": "c", "b": "h"}),
+    "205": ("250", {"a": "a"}),
+    "210": ("260", {"a": "a", "c": "b", "d": "c"}),
+    "215": ("300", {"a": "a"}),
+    "010": ("020", {"a": "a"}),
+    "011": ("022", {"a": "a"}),
+    "710": ("110", {"a": "a", "b": "b"}),
+    "701": ("700", {"a": "a", "b": "b"}),
+    "702": ("700", {"a": "a", "b": "b"}),
+    "711": ("710", {"a": "a", "b": "b"}),
+    "712": ("710", {"a": "a", "b": "b"}),
+}
+
+
+def _from_unimarc(fields: dict[str, list[pymarc.Field]]) -> dict[str, list[pymarc.Field]]:
+    """Return the fields of a UNIMARC record as the MARC 21 fields that carry the same data."""
+    out: dict[str, list[pymarc.Field]] = {"001": fields.get("001", []), "003": fields.get("003", [])}
+    for tag, (target, codes) in _UNIMARC.items():
+        for f in fields.get(tag, ()):
+            out.setdefault(target, []).append(
+                _field(target, "  ", [(codes[c], v) for c, v in f.subfields if c in codes])
+            )
+    for f in fields.get("700", ()):  # the primary personal name: $a entry element, $b the rest
+        name = ", ".join(v for c, v in f.subfields if c in "ab" and v)
+        out.setdefault("100", []).append(_field("100", "1 ", [("a", name)]))
+    for f in out.get("700", ()):
+        f.subfields = [pymarc.Subfield("a", ", ".join(v for _c, v in f.subfields))]
+    if "100" not in out and "110" not in out and "700" in out:
+        out["100"] = [out["700"].pop(0)]
+    general = next((v for f in fields.get("100", ()) for c, v in f.subfields if c == "a"), "")
+    date1 = general[9:13] if len(general) >= 13 and general[9:13].isdigit() else "    "
+    languages = [f for f in fields.get("101", ())]
+    language = next((v[:3] for f in languages for c, v in f.subfields if c == "a"), "   ")
+    # An 008 with only what UNIMARC 100 and 101 say: date 1 and the language.
+    out["008"] = [pymarc.Field(tag="008", data=f"      s{date1}{' ' * 24}{language:3.3} d")]
+    for f in languages:
+        translated = f.indicators and f.indicators[0] == "1"
+        sub = [("a", v) for c, v in f.subfields if c == "a"] + [("h", v) for c, v in f.subfields if c == "c"]
+        out.setdefault("041", []).append(_field("041", "1 " if translated else "0 ", sub))
+    return out
+
+
 def features(record: pymarc.Record) -> dict:
     """Return the match features of RECORD: title, part, author, years, edition, identifiers, carrier …"""
     fields: dict[str, list[pymarc.Field]] = {}
     for f in record.fields:
         fields.setdefault(f.tag, []).append(f)
+    if "200" in fields and "245" not in fields:
+        fields = _from_unimarc(fields)
 
     def first(tag: str) -> pymarc.Field | None:
         found = fields.get(tag)
@@ -529,6 +585,9 @@ def _numbers_in(*texts: str) -> set[str]:
 
 def score(a: dict, b: dict) -> Match:
     """Compare two feature dicts: the likelihood that they describe one publication, with the reasons."""
+    if a == b and (a.get("control") or (a.get("title") and any(a.get(k) for k in _SUBSTANCE))):
+        # One record reached by two routes (a file and a harvest): nothing to weigh.
+        return Match(1.0, ["identical"])
     reasons: list[str] = []
     conflicts: list[str] = []  # proof of two publications: the score ends below the review band
     doubts: list[str] = []  # reasons a cataloger should look: the score ends in the review band
@@ -577,7 +636,9 @@ def score(a: dict, b: dict) -> Match:
     title_a, title_b = a.get("title", ""), b.get("title", "")
     sub_a, sub_b = a.get("subtitle", ""), b.get("subtitle", "")
     words_a, words_b = title_a.split(), title_b.split()
-    if title_a and title_a == title_b:
+    if not title_a and not title_b:
+        similarity = None  # neither has a title (UNIMARC read as MARC 21, a stub): nothing to say
+    elif title_a == title_b:
         similarity = 1.0
     else:
         similarity = max(
@@ -586,7 +647,9 @@ def score(a: dict, b: dict) -> Match:
         )
     # A title of many words is a stronger sign than "Bulletin" or "Poems".
     specificity = min(len(words_a), len(words_b), 6)
-    if similarity == 1.0:
+    if similarity is None:
+        pass
+    elif similarity == 1.0:
         total += 2.0 + 0.5 * specificity
         reasons.append("title")
     elif similarity >= 0.85:

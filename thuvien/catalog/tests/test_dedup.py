@@ -90,7 +90,9 @@ def test_the_same_record_twice_is_a_duplicate():
 
 
 def test_reasons_say_why():
-    reasons = match(austen(), austen()).reasons
+    other = austen()
+    other["245"].subfields = [Subfield("a", "PRIDE AND PREJUDICE")]
+    reasons = match(austen(), other).reasons
     assert {"isbn", "title", "author", "year", "publisher"} <= set(reasons)
 
 
@@ -359,3 +361,44 @@ def test_precision_and_recall_on_corpus_pairs(corpus):
     recall = true_positive / sum(1 for p in pairs if p.duplicate)
     assert precision >= 0.95, precision
     assert recall >= 0.95, recall
+
+
+def test_one_record_by_two_routes_merges_even_with_little_in_it():
+    stub = record(
+        ("001", "  ", "a4578538"), ("245", "10", "a", "HF high data rate compressive spectrum analyzer.")
+    )
+    assert auto(stub, stub)
+    assert match(stub, stub).reasons == ["identical"]
+    # Without a number or anything but a title, two identical stubs may be two works: a cataloger looks.
+    bare = record(("245", "10", "a", "Báo cáo tổng kết"), c008=None)
+    assert not auto(bare, bare)
+
+
+def test_unimarc_records_are_read_too():
+    unimarc = record(
+        ("001", "  ", "1074414"),
+        ("010", "1 ", "a", "0553210181"),
+        ("100", "  ", "a", "19001124d1981       y engy01      b."),
+        ("101", "0 ", "a", "eng"),
+        ("200", "1 ", "a", "Pride and prejudice", "f", "by Jane Austen."),
+        ("210", "  ", "a", "New York", "c", "Bantam Books", "d", "1981."),
+        ("215", "1 ", "a", "295 p", "d", "18 cm."),
+        ("700", " 1", "a", "Austen", "b", "Jane", "f", "1775-1817."),
+        c008=None,
+    )
+    feat = features(unimarc)
+    assert (feat["title"], feat["author"], feat["year"], feat["language"]) == (
+        "pride and prejudice",
+        "austen jane",
+        "1981",
+        "eng",
+    )
+    assert feat["isbns"] == ["9780553210187"] and feat["publisher"] == "bantam" and feat["pages"] == 295
+    marc21 = austen(isbn="0553210181", year="1981")
+    marc21["260"].subfields = [
+        Subfield("a", "New York :"),
+        Subfield("b", "Bantam Books,"),
+        Subfield("c", "1981."),
+    ]
+    marc21["300"].subfields = [Subfield("a", "295 p. ;")]
+    assert auto(unimarc, marc21)
