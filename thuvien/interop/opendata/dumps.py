@@ -59,8 +59,11 @@ CHUNK = 1000
 # A scope whose last dump failed is tried again after this long (or the interval, if shorter).
 RETRY_AFTER = timedelta(hours=1)
 _TEMP_PREFIX = ".tmp-"
+# The identifiers and subjects are read out of search_data by the database: the whole of it holds the
+# record's full text too, several times what a dump needs.
 _RECORD_COLUMNS = ("id", "marc", "title", "author", "publisher", "place", "year", "edition", "language",
-                   "material_type", "search_data")  # fmt: skip
+                   "material_type", "search_data__isbns", "search_data__issns", "search_data__subjects")  # fmt: skip
+_ROW_FIELDS = tuple(c.removeprefix("search_data__") for c in _RECORD_COLUMNS)
 
 
 class DumpBusy(RuntimeError):
@@ -167,17 +170,18 @@ def scopes() -> list[Scope]:
 def rows(scope: Scope, *, with_marc: bool = True, size: int = CHUNK) -> Iterator[Row]:
     """Yield the public records of SCOPE with their public copies (of the scope), in id order."""
     columns = _RECORD_COLUMNS if with_marc else tuple(c for c in _RECORD_COLUMNS if c != "marc")
+    names = _ROW_FIELDS if with_marc else tuple(c for c in _ROW_FIELDS if c != "marc")
     for ids in scope.id_chunks(size):
         copies = defaultdict(list)
-        for record_id, library_id, call_number, location in (
+        for record_id, *copy in (
             scope.public_copies()
             .filter(record_id__in=ids)
             .order_by("record_id", "id")
-            .values_list("record_id", "library_id", "call_number", "location")
+            .values_list("record_id", "library_id", "call_number", "location", "barcode")
         ):
-            copies[record_id].append(Copy(library_id, call_number, location))
+            copies[record_id].append(Copy(*copy))
         for values in public_records().filter(pk__in=ids).order_by("pk").values_list(*columns):
-            data = dict(zip(columns, values, strict=True))
+            data = dict(zip(names, values, strict=True))
             data.setdefault("marc", "")
             data["copies"] = copies.get(data["id"], [])
             yield Row(**data)

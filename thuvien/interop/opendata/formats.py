@@ -13,12 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-import pymarc
-from lxml import etree
-
-from thuvien.interop.marc import WriteReport, record_from_json, record_to_xml_element
 from thuvien.interop.marc.fields import clean
 from thuvien.interop.marc.writer import MARC_NS
+from thuvien.interop.oaipmh.provider import marcxml
 from thuvien.interop.opendata.languages import bcp47
 from thuvien.lib.vn_text import fold
 from thuvien.opac.jsonld import SCHEMA_TYPES
@@ -48,6 +45,7 @@ class Copy:
     library_id: int
     call_number: str
     location: str
+    barcode: str
 
 
 @dataclass(slots=True)
@@ -64,7 +62,9 @@ class Row:
     edition: str
     language: str
     material_type: str
-    search_data: dict
+    isbns: list[str] | None
+    issns: list[str] | None
+    subjects: list[str] | None
     copies: list[Copy] = field(default_factory=list)
 
 
@@ -109,8 +109,7 @@ class MarcXmlWriter(Writer):
         super().__init__(out, context)
         # The stored record may keep holdings fields without a barcode (prices, internal notes):
         # the dump shows the live public copies instead.
-        self.holdings_tags = holdings_tags | {"852"}
-        self.report = WriteReport()
+        self.holdings_tags = frozenset(holdings_tags | {"852"})
 
     def begin(self) -> None:
         self.out.write(
@@ -123,20 +122,24 @@ class MarcXmlWriter(Writer):
 
     def add(self, row: Row) -> bool:
         try:
-            record = record_from_json(row.marc)
-        except Exception:  # a stored record that no longer parses: left out, counted by the caller
+            marc = json.loads(row.marc)
+        except ValueError:
+            marc = None
+        if not isinstance(marc, dict):  # a stored record that no longer parses: left out, not counted
             return False
-        record.fields = [f for f in record.fields if f.tag not in self.holdings_tags]
+        tags = self.holdings_tags
+        fields = [f for f in marc.get("fields") or () if not (isinstance(f, dict) and not tags.isdisjoint(f))]
         libraries = self.context.libraries
-        for copy in sorted(row.copies, key=lambda c: (libraries[c.library_id].path, c.call_number)):
-            subfields = [pymarc.Subfield("a", libraries[copy.library_id].code)]
-            if copy.location:
-                subfields.append(pymarc.Subfield("b", copy.location))
-            if copy.call_number:
-                subfields.append(pymarc.Subfield("h", copy.call_number))
-            record.add_ordered_field(pymarc.Field(tag="852", indicators=[" ", " "], subfields=subfields))
-        element = record_to_xml_element(record, schema_safe=True, report=self.report)
-        self.out.write(etree.tostring(element, encoding="utf-8"))
+        copies = [
+            (libraries[c.library_id].code, c.location, c.call_number, c.barcode)
+            for c in sorted(
+                row.copies, key=lambda c: (libraries[c.library_id].path, c.call_number, c.barcode)
+            )
+        ]
+        # The OAI-PMH provider's serializer: the same MARCXML (schema-safe values, 852 per copy) as
+        # marc21 over OAI-PMH, and about ten times faster than building pymarc and lxml objects.
+        text = marcxml({"leader": marc.get("leader"), "fields": fields}, copies)
+        self.out.write(text.encode("utf-8", "surrogatepass"))
         self.out.write(b"\n")
         self.count += 1
         return True
@@ -165,7 +168,6 @@ class CsvWriter(Writer):
         self.csv.writerow(CSV_COLUMNS)
 
     def add(self, row: Row) -> bool:
-        data = row.search_data or {}
         self.csv.writerow(
             [
                 row.id,
@@ -176,9 +178,9 @@ class CsvWriter(Writer):
                 "" if row.year is None else row.year,
                 _cell(row.edition),
                 row.language,
-                CSV_JOIN.join(data.get("isbns") or ()),
-                CSV_JOIN.join(data.get("issns") or ()),
-                _cell(CSV_JOIN.join(data.get("subjects") or ())),
+                CSV_JOIN.join(row.isbns or ()),
+                CSV_JOIN.join(row.issns or ()),
+                _cell(CSV_JOIN.join(row.subjects or ())),
                 CSV_JOIN.join(lib.code for lib in self.context.holders(row)),
                 self.context.record_url(row.id),
             ]
@@ -264,16 +266,15 @@ def record_node(row: Row, context: Context) -> dict:
         node["datePublished"] = str(row.year)
     if row.edition:
         node["bookEdition" if schema_type == "Book" else "version"] = row.edition
-    data = row.search_data or {}
-    if data.get("isbns"):
-        node["isbn"] = list(data["isbns"])
-    if data.get("issns"):
-        node["issn"] = list(data["issns"])
+    if row.isbns:
+        node["isbn"] = list(row.isbns)
+    if row.issns:
+        node["issn"] = list(row.issns)
     language = bcp47(row.language)
     if language:
         node["inLanguage"] = language
-    if data.get("subjects"):
-        node["about"] = [{"@type": "Thing", "name": s} for s in data["subjects"]]
+    if row.subjects:
+        node["about"] = [{"@type": "Thing", "name": s} for s in row.subjects]
     counts: dict[int, int] = {}
     for copy in row.copies:
         counts[copy.library_id] = counts.get(copy.library_id, 0) + 1
