@@ -30,6 +30,7 @@ PROBLEM_LABELS = {
     "imported": gettext_lazy("Mới, có ghi chú"),
     "updated": gettext_lazy("Cập nhật, có ghi chú"),
     "attached": gettext_lazy("Gộp, có ghi chú"),
+    "shared": gettext_lazy("Trùng khoá"),
 }
 
 

@@ -17,20 +17,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 from lxml import etree
-from pymarc import Field
 
 from thuvien.audit import actions as audit
 from thuvien.catalog import actions as catalog
 from thuvien.catalog.exceptions import CatalogError
-from thuvien.catalog.importer import holdings_maps, import_marc
+from thuvien.catalog.importer import holdings_maps, import_marc, update_rows
 from thuvien.catalog.models import Item, ItemStatus, Record, RecordMerge
-from thuvien.interop.marc import record_from_xml_element, record_to_xml_element, split_holdings
+from thuvien.interop.marc import record_to_xml_element, split_holdings
 from thuvien.interop.marc.iso2709 import Reject
 from thuvien.interop.oaipmh.dc_to_marc import dc_to_marc
 from thuvien.interop.oaipmh.fetch import FetchError, HTTPStatusError, fetch
@@ -60,6 +59,8 @@ RETRY_MAX_SECONDS = 120.0
 MAX_PAGES = 200_000
 # Problems kept in a run's report (the counts go on).
 MAX_PROBLEMS = 500
+# Of which notes on records stored all the same (attached to another record, text converted).
+MAX_NOTES = 200
 # A queued or running run whose heartbeat is older than this was interrupted (a killed process).
 STALE_AFTER = timedelta(hours=2)
 # A failed scheduled harvest is tried again after this, or its interval if shorter.
@@ -285,8 +286,10 @@ class _Harvester:
         self.source = run.source
         self.actor = run.actor
         self.maps = holdings_maps()
+        self.barcode_codes = {m.tag: set(m.codes.get("barcode", ())) for m in self.maps}
         self.problems: list[dict] = list(run.problems or [])
         self.stored_pages = 0
+        self.notes = 0
 
     # reporting
 
@@ -500,19 +503,49 @@ class _Harvester:
                     _("Siêu dữ liệu không chứa biểu ghi MARCXML (phần tử <%(name)s>).")
                     % {"name": _local(payload.tag)}
                 )
-            try:
-                marc = record_from_xml_element(element)
-            except Reject as exc:
-                raise Reject(_("Biểu ghi MARCXML hỏng: %(error)s") % {"error": exc}) from None
-            if not marc.get_fields("001"):
-                # Without a control number a changed record could not find itself at the next
-                # harvest: the OAI identifier is its number, the contributing library its source.
-                marc.add_ordered_field(Field(tag="001", data=identifier))
-                if not marc.get_fields("003"):
-                    marc.add_ordered_field(Field(tag="003", data=self.source.library.code))
-        holdings, _bib = split_holdings(marc, self.maps)
-        barcodes = list(dict.fromkeys(h.barcode.strip()[:64] for h in holdings if h.barcode.strip()))
-        return _Live(identifier, datestamp, record_to_xml_element(marc), barcodes)
+            return _Live(identifier, datestamp, *self.marc_element(element, identifier))
+        barcodes = [h.barcode.strip()[:64] for h in split_holdings(marc, self.maps)[0] if h.barcode.strip()]
+        return _Live(identifier, datestamp, record_to_xml_element(marc), list(dict.fromkeys(barcodes)))
+
+    def marc_element(self, element, identifier: str) -> tuple[etree._Element, list[str]]:
+        """ELEMENT ready for the import (MARC namespace, a control number) and the barcodes of its holdings.
+
+        The element goes to the import as received (the import reads, checks and converts it): making
+        a pymarc record here and writing it out again would cost as much as the import itself.
+        """
+        if sum(1 for _el in element.iter("{*}record")) > 1:
+            # The import counts record elements: one inside another would shift every position after it.
+            raise Reject(_("Biểu ghi MARCXML chứa một phần tử <record> khác bên trong."))
+        if element.tag != f"{{{MARC_NS}}}record":
+            # MARC in no namespace (or inheriting the OAI one) is read as MARC 21 slim.
+            for el in element.iter():
+                if isinstance(el.tag, str):
+                    el.tag = f"{{{MARC_NS}}}{_local(el.tag)}"
+        controls = {c.get("tag"): c for c in element if _local(c.tag) == "controlfield"}
+        if not (controls.get("001") is not None and (controls["001"].text or "").strip()):
+            # Without a control number a changed record could not find itself at the next harvest:
+            # the OAI identifier is its number, the contributing library its source.
+            at = next((n + 1 for n, c in enumerate(element) if _local(c.tag) == "leader"), 0)
+            if controls.get("001") is not None:
+                element.remove(controls["001"])
+            added = [("001", identifier)]
+            if controls.get("003") is None:
+                added.append(("003", self.source.library.code))
+            for offset, (tag, value) in enumerate(added):
+                field = etree.Element(f"{{{MARC_NS}}}controlfield", tag=tag)
+                field.text = value
+                element.insert(at + offset, field)
+        barcodes = []
+        for field in element:
+            codes = self.barcode_codes.get(field.get("tag")) if _local(field.tag) == "datafield" else None
+            if not codes:
+                continue
+            for sub in field:
+                value = (sub.text or "").strip() if sub.get("code") in codes else ""
+                if value:
+                    barcodes.append(value[:64])
+                    break
+        return element, list(dict.fromkeys(barcodes))
 
     def import_live(self, live: list[_Live]) -> None:
         run, source = self.run, self.source
@@ -545,7 +578,10 @@ class _Harvester:
             if status == "rejected" or line is None:
                 self.problem(entry.identifier, "rejected", line.message if line else _("Không nhập được."))
                 continue
-            if line.message:
+            if line.message and self.notes < MAX_NOTES:
+                # Notes on stored records (attached to …, encoding converted): fewer, so that the
+                # rejections a cataloger must act on are not crowded out of the report.
+                self.notes += 1
                 self.problem(entry.identifier, status, line.message)
             record_of[entry.identifier] = line.record_id
         self.remember(live, record_of)
@@ -555,28 +591,59 @@ class _Harvester:
         source = self.source
         identifiers = [entry.identifier for entry in live]
         existing = {
-            h.identifier: h for h in HarvestedRecord.objects.filter(source=source, identifier__in=identifiers)
+            identifier: (pk, record_id, barcodes)
+            for pk, identifier, record_id, barcodes in HarvestedRecord.objects.filter(
+                source=source, identifier__in=identifiers
+            ).values_list("pk", "identifier", "record_id", "barcodes")
         }
+        self.warn_shared(record_of)
         changed, new = [], []
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        barcodes_field = HarvestedRecord._meta.get_field("barcodes")
         for entry in live:
             known = existing.get(entry.identifier)
-            target = known or HarvestedRecord(source=source, identifier=entry.identifier)
-            target.datestamp = entry.datestamp
-            target.deleted = False
-            target.run = self.run
+            record_id, barcodes = known[1:] if known else (None, [])
             if entry.identifier in record_of:
-                target.record_id = record_of[entry.identifier]
-                target.barcodes = entry.barcodes
-            (changed if known else new).append(target)
+                record_id, barcodes = record_of[entry.identifier], entry.barcodes
+            if known:
+                prepared = barcodes_field.get_db_prep_save(barcodes, connection)
+                changed.append((entry.datestamp, False, self.run.pk, record_id, prepared, now, known[0]))
+            else:
+                new.append(
+                    HarvestedRecord(
+                        source=source, identifier=entry.identifier, datestamp=entry.datestamp, run=self.run,
+                        record_id=record_id, barcodes=barcodes,
+                    )
+                )  # fmt: skip
         with transaction.atomic():
-            if changed:
-                HarvestedRecord.objects.bulk_update(
-                    changed,
-                    ["datestamp", "deleted", "run", "record", "barcodes", "updated_at"],
-                    batch_size=500,
+            # Plain UPDATEs: bulk_update's CASE expressions cost more than the whole import of the page.
+            update_rows(
+                HarvestedRecord, ("datestamp", "deleted", "run", "record", "barcodes", "updated_at"), changed
+            )
+            HarvestedRecord.objects.bulk_create(new, batch_size=500)
+
+    def warn_shared(self, record_of: dict[str, int | None]) -> None:
+        """Report identifiers that updated a record another identifier of this source brought.
+
+        The import pairs records by their keys (001+003, ISBN …): two records of one repository that
+        share a key end as one record, the later replacing the earlier. A cataloger should know.
+        """
+        by_record = {pk: identifier for identifier, pk in record_of.items() if pk}
+        others = (
+            HarvestedRecord.objects.filter(source=self.source, record_id__in=list(by_record), deleted=False)
+            .exclude(identifier__in=list(record_of))
+            .values_list("identifier", "record_id")
+        )
+        for other, pk in others:
+            self.problem(
+                by_record[pk],
+                "shared",
+                _(
+                    "Cùng khoá với biểu ghi nguồn «%(other)s»: cả hai thành một biểu ghi (#%(id)s), "
+                    "biểu ghi nhận sau thay biểu ghi nhận trước."
                 )
-            if new:
-                HarvestedRecord.objects.bulk_create(new, batch_size=500)
+                % {"other": other, "id": pk},
+            )
 
     # deletions
 

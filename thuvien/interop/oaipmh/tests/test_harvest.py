@@ -14,6 +14,8 @@ from thuvien.interop.oaipmh.tests.servers import (
     OAIRepository,
     fixture,
     make_source,
+    marc_record,
+    page_of,
     split,
 )
 
@@ -140,3 +142,57 @@ def test_record_without_usable_metadata_is_reported(corpus, network):
     assert (run.received, run.deleted, run.rejected, run.imported) == (2, 1, 1, 0)
     problem = next(p for p in run.problems if p["identifier"] == "fake:foo2")
     assert problem["status"] == "rejected" and "<foo>" in problem["message"]
+
+
+def _bare_marc(title: str) -> str:
+    # No namespace, no 001: as some repositories publish their MARC.
+    return (
+        "<record><leader>00000nam a2200000 i 4500</leader>"
+        '<controlfield tag="008">240101s2020    vm            000 0 vie d</controlfield>'
+        f'<datafield tag="245" ind1="0" ind2="0"><subfield code="a">{title}</subfield></datafield>'
+        '<datafield tag="952" ind1=" " ind2=" "><subfield code="p">XA-9</subfield></datafield></record>'
+    )
+
+
+def test_marc_without_namespace_or_control_number_finds_itself_again(corpus, network):
+    page = page_of([marc_record("oai:xa:9", _bare_marc("Địa chí Hòa Bình"))])
+    repo = OAIRepository(fixture(corpus, IDENTIFY), [page])
+    with LocalServer(repo) as server:
+        source = make_source(network["commune"], f"{server.base}/oai")
+        first = harvest(source)
+        repo.pages = [page_of([marc_record("oai:xa:9", _bare_marc("Địa chí xã Hòa Bình"))])]
+        second = harvest(source, full=True)
+    assert (first.imported, second.updated) == (1, 1)
+    record = harvested(source).get()
+    assert record.title == "Địa chí xã Hòa Bình"
+    assert (record.control_number, record.control_source) == ("oai:xa:9", "VN-TST-XA")
+    assert HarvestedRecord.objects.get(source=source).barcodes == ["XA-9"]
+    assert record.items.get().barcode == "XA-9"
+
+
+def test_a_record_nested_in_a_record_is_refused(corpus, network):
+    nested = "<record><leader>00000nam a2200000 i 4500</leader><record/></record>"
+    page = page_of([marc_record("oai:x:nested", nested), marc_record("oai:xa:9", _bare_marc("Sách thật"))])
+    repo = OAIRepository(fixture(corpus, IDENTIFY), [page])
+    with LocalServer(repo) as server:
+        run = harvest(make_source(network["commune"], f"{server.base}/oai"))
+    assert (run.imported, run.rejected) == (1, 1)
+    assert harvested(run.source).get().origin_identifier == "oai:xa:9"
+
+
+def test_two_source_records_sharing_a_key_are_reported(corpus, network):
+    def with_001(title):
+        return _bare_marc(title).replace(
+            "<leader>", '<controlfield tag="001">SAME-1</controlfield><leader>', 1
+        )
+
+    pages = [
+        page_of([marc_record("oai:xa:1", with_001("Sách một"))]),
+        page_of([marc_record("oai:xa:2", with_001("Sách hai"))]),
+    ]
+    repo = OAIRepository(fixture(corpus, IDENTIFY), pages)
+    with LocalServer(repo) as server:
+        run = harvest(make_source(network["commune"], f"{server.base}/oai"))
+    assert (run.imported, run.updated) == (1, 1)
+    shared = next(p for p in run.problems if p["status"] == "shared")
+    assert shared["identifier"] == "oai:xa:2" and "oai:xa:1" in shared["message"]
