@@ -10,9 +10,11 @@ second feed or with noRecordsMatch, and scripted failures (503 with Retry-After 
 from __future__ import annotations
 
 import copy
+import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -156,12 +158,17 @@ def send(
 
 
 class LocalServer:
-    """A threaded HTTP server on 127.0.0.1 answering with APP(handler); a context manager."""
+    """A threaded HTTP server on 127.0.0.1 answering with APP(handler); a context manager.
 
-    def __init__(self, app: Callable) -> None:
+    With TLS (an ``ssl.SSLContext`` holding the server's certificate) it speaks HTTPS.
+    """
+
+    def __init__(self, app: Callable, tls=None) -> None:
         self.app = app
         self.requests: list[str] = []
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.owner = self
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -250,3 +257,38 @@ def make_source(library, url: str, **fields):
     values = {"code": "nguon", "name": "Nguồn thử", "metadata_prefix": "marc21", "allow_private": True}
     values.update(fields)
     return HarvestSource.objects.create(library=library, base_url=url, **values)
+
+
+def make_certificates(directory: Path, name: str = "localhost") -> tuple[Path, Path, Path]:
+    """A test CA and a certificate for NAME it signed, made with the openssl command: (ca, cert, key)."""
+    ca_key, ca, key, csr, cert = (
+        directory / n for n in ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem")
+    )
+    ext = directory / "srv.ext"
+    ext.write_text(f"subjectAltName=DNS:{name}\n")
+    run = partial(subprocess.run, check=True, capture_output=True)
+    run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+         "-subj", "/CN=thuvien test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign"]
+    )  # fmt: skip
+    run(
+        [
+            "openssl",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            csr,
+            "-subj",
+            f"/CN={name}",
+        ]
+    )
+    run(
+        ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
+         "-days", "2", "-extfile", ext]
+    )  # fmt: skip
+    return ca, cert, key

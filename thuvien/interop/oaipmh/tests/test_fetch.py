@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import ssl
 import time
 
 import pytest
@@ -15,7 +17,7 @@ from thuvien.interop.oaipmh.fetch import (
     TooSlow,
     fetch,
 )
-from thuvien.interop.oaipmh.tests.servers import LocalServer, send
+from thuvien.interop.oaipmh.tests.servers import LocalServer, make_certificates, send
 
 LOOPBACK_ONLY = [ipaddress.ip_network("127.0.0.1/32")]
 
@@ -185,3 +187,29 @@ def test_unknown_host_and_closed_port():
         port = s.port
     with pytest.raises(NetworkError):
         fetch(f"http://127.0.0.1:{port}/ok", allow_private=True, timeout=2)
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make test certificates")
+    ca, cert, key = make_certificates(tmp_path, "localhost")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with LocalServer(app, tls=context) as s:
+        yield s, ca
+
+
+def test_https_checks_the_certificate_against_the_name(tls_server, monkeypatch):
+    server, ca = tls_server
+    # An unknown authority: refused.
+    with pytest.raises(NetworkError) as unknown:
+        fetch(f"https://localhost:{server.port}/ok", allow_private=True)
+    assert "TLS" in unknown.value.message
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    # The name in the URL is the one checked (and sent as SNI), while the vetted address is dialled.
+    assert fetch(f"https://localhost:{server.port}/ok", allow_private=True).body == b"<ok/>"
+    with pytest.raises(NetworkError):
+        fetch(
+            f"https://127.0.0.1:{server.port}/ok", allow_private=True
+        )  # the certificate names localhost only
