@@ -28,7 +28,10 @@ time. Then each of these variations is applied with its own probability (the pai
 - ``extent``: 300 reworded ("215 p." → "215 tr.", preliminaries dropped) or left out;
 - ``edition-form``: 250 reworded with the same number ("2nd ed." → "Second edition", "2. Aufl.");
 - ``volume-form``: 245 $n reworded with the same number ("v. 2" → "Vol. II", "Tập 2" → "T.2");
-- ``typo``: one letter of one title word of 6+ letters changed (5 % of pairs).
+- ``typo``: one letter of one title word of 6+ letters changed (5 % of pairs);
+- ``brief-record``: a minimal record (8 %): 01X-08X codes, 246, 300, 4XX-8XX dropped (ISBN/ISSN kept);
+  ``author-as-700``: the main entry filed as an added entry (6 %); ``no-041`` (6 %);
+  ``parallel-title`` added to 245 $b; ``series`` (490) added.
 
 In 30 % of pairs both sides are such copies of the base (two libraries, each with its own habits).
 Base records need a title and at least a name, an imprint or an ISBN/ISSN: the corpus holds about 500
@@ -411,6 +414,7 @@ def _dup_variations(r: pymarc.Record, rng: random.Random, changes: list[str], vi
             typo = w[:i] + ("e" if w[i] != "e" else "a") + w[i + 1 :]
             _set(f245, "a", _get(f245, "a").replace(w, typo, 1))
             changes.append("typo")
+    _less_detail(r, rng, changes)
     x = rng.random()
     if x < 0.15 or (vietnamese and x < 0.4):
         _map_text(r, _strip_marks)
@@ -418,6 +422,38 @@ def _dup_variations(r: pymarc.Record, rng: random.Random, changes: list[str], vi
     elif x < 0.3:
         _map_text(r, lambda v: unicodedata.normalize("NFD", v))
         changes.append("nfd")
+
+
+# What a brief record (a small library's, or one keyed from the book in a hurry) leaves out.
+_BRIEF_DROPS = re.compile(r"^(0[1-9]\d|041|043|05\d|08\d|246|300|4\d\d|5\d\d|6\d\d|7\d\d|8[0-4]\d)$")
+_BRIEF_KEEP = {"020", "022"}
+
+
+def _less_detail(r: pymarc.Record, rng: random.Random, changes: list[str]) -> None:
+    """Record less, or file it elsewhere: a brief record, the author as an added entry, no 041, a series."""
+    x = rng.random()
+    if x < 0.08:
+        for f in list(r.fields):
+            if _BRIEF_DROPS.match(f.tag) and f.tag not in _BRIEF_KEEP:
+                r.remove_field(f)
+        changes.append("brief-record")
+    elif x < 0.14 and r.get_fields("100"):
+        f100 = r.get_fields("100")[0]
+        f100.tag = "700"
+        changes.append("author-as-700")
+    elif x < 0.2 and r.get_fields("041"):
+        _remove(r, "041")
+        changes.append("no-041")
+    f245 = _first(r, "245")
+    if f245 is not None and rng.random() < 0.05:
+        parallel = rng.choice(["= Parallel title", "= Nhan đề song song", "= Titre parallèle"])
+        _set(f245, "b", (_get(f245, "b") + " " + parallel).strip(), after="a")
+        changes.append("parallel-title")
+    if rng.random() < 0.05:
+        r.add_ordered_field(
+            _field("490", "0 ", "a", rng.choice(["Tủ sách văn học", "Penguin classics", "Collection"]))
+        )
+        changes.append("series")
 
 
 def _volume_label(n: int, rng: random.Random, vietnamese: bool) -> str:

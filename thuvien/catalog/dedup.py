@@ -628,8 +628,9 @@ def score(a: dict, b: dict) -> Match:
         lccn_a = {i for i in ids_a if i.startswith("lccn:")}
         lccn_b = {i for i in ids_b if i.startswith("lccn:")}
         if lccn_a and lccn_b:
+            # The Library of Congress made two records: two publications, or its own duplicate.
             total -= 2.0
-            reasons.append("lccn-differs")
+            doubts.append("lccn-differs")
 
     identified = corroborated  # a shared number so far
     # Title.
@@ -688,13 +689,13 @@ def score(a: dict, b: dict) -> Match:
         conflicts.append("part-differs")
     elif name_a and name_b and _word_similarity(name_a.split(), name_b.split()) < 0.6:
         conflicts.append("part-differs")
-    elif (part_a or name_a) and (part_b or name_b):
-        total += 0.5
-        reasons.append("part")
-    elif part_a or name_a or part_b or name_b:
+    elif bool(part_a) != bool(part_b) or bool(name_a) != bool(name_b):
         # One record is a volume, the other the whole set (or the same volume catalogued without it).
         total -= 3.0
         doubts.append("part-missing")
+    elif part_a or name_a:
+        total += 0.5
+        reasons.append("part")
     volumes_a, volumes_b = a.get("volumes", 0), b.get("volumes", 0)
     if (volumes_a > 1) != (volumes_b > 1):
         has_extent_a = volumes_a or a.get("pages") or part_a or name_a
