@@ -409,15 +409,22 @@ def remove_stale(keep: Iterable[str], *, actor=None) -> int:
     return len(stale)
 
 
+def _ours(name: str) -> bool:
+    """Say whether NAME is a file dumps write (a dump or a temporary one), so nothing else is ever deleted."""
+    return name.startswith(_TEMP_PREFIX) or (
+        name.startswith("thuvien-") and name.endswith(tuple(SUFFIXES.values()))
+    )
+
+
 def sweep(directory: Path | None = None) -> int:
-    """Delete files of the dump directory no Dump row points at (left by a crash); call with the lock held."""
+    """Delete dump files no Dump row points at (left by a crash or a closed library); call with the lock held."""
     directory = directory or dump_dir()
     if not directory.is_dir():
         return 0
     current = set(Dump.objects.values_list("stored_name", flat=True))
     removed = 0
     for path in directory.iterdir():
-        if path.is_file() and path.name != ".lock" and path.name not in current:
+        if path.is_file() and _ours(path.name) and path.name not in current:
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -89,13 +89,16 @@ def test_only_one_process_writes_dumps_at_a_time(catalogue, dump_dir):
 
 def test_libraries_without_records_lose_their_dataset_and_stray_files_go(catalogue, dump_dir, network):
     run_dumps()
-    (dump_dir / "left-by-a-crash.tmp").write_bytes(b"x")
+    (dump_dir / "thuvien-VN-TST.20200101T000000-0123456789.csv.gz").write_bytes(b"x")
     (dump_dir / ".tmp-abc").write_bytes(b"x")
+    # Whatever else is in the directory is not the dumps' to delete (a directory set by mistake).
+    (dump_dir / "thuvien.sqlite3").write_bytes(b"x")
     network["other_prov"].active = False
     network["other_prov"].save()
     run_dumps()
     assert not Dataset.objects.filter(key="VN-KHAC").exists()
-    assert _files(dump_dir) == sorted(Dump.objects.values_list("stored_name", flat=True))
+    stored = sorted(Dump.objects.values_list("stored_name", flat=True))
+    assert _files(dump_dir) == sorted([*stored, "thuvien.sqlite3"])
     assert not any("VN-KHAC" in name for name in _files(dump_dir))
 
 
