@@ -53,8 +53,9 @@ difference in form tells nothing) plus one real difference:
 - ``translation``: another language (008/35-37, 041 ind1 1 with $h the original when known), a 240
   uniform title with the original title, 245 $a translated (a made-up language, 70 %) or kept (a
   proper name, 30 %), a translator in 245 $c and 700, another publisher 80 %, a new ISBN;
-- Vietnamese ``same title, other author``: generic titles ("Tuyển tập", "Truyện ngắn", "Thơ") by
-  different authors.
+- Vietnamese ``same title, other author``: generic titles ("Tuyển tập", "Truyện ngắn", "Thơ", "Hồi
+  ký") by different authors, all of one year and one publisher, each pair with the second record
+  varied as another library's.
 
 **Real pairs** (fixed, not seeded): pairs of different corpus records that share a folded title proper
 or an ISBN, labelled by ``_label_real`` and inspected by hand (the exceptions are in
@@ -156,9 +157,18 @@ _VIETNAMESE_WORKS = [
     ("Nam Cao", "Truyện ngắn", "", "Hội Nhà văn", 0),
     ("Xuân Diệu", "Thơ", "", "Văn học", 0),
     ("Huy Cận", "Thơ", "", "Văn học", 0),
+    ("Tố Hữu", "Thơ", "", "Văn học", 0),
+    ("Hàn Mặc Tử", "Thơ", "", "Văn học", 0),
+    ("Ngô Tất Tố", "Tuyển tập", "", "Văn học", 0),
+    ("Vũ Trọng Phụng", "Tuyển tập", "", "Văn học", 0),
+    ("Nguyễn Công Hoan", "Truyện ngắn", "", "Hội Nhà văn", 0),
+    ("Nguyễn Huy Thiệp", "Truyện ngắn", "", "Hội Nhà văn", 0),
+    ("Tô Hoài", "Hồi ký", "", "Văn học", 0),
+    ("Nguyên Hồng", "Hồi ký", "", "Văn học", 0),
     ("", "Tiếng Việt 1", "", "Giáo dục Việt Nam", 2),
     ("", "Toán 6", "", "Giáo dục Việt Nam", 2),
 ]
+_GENERIC_TITLES = ("Tuyển tập", "Truyện ngắn", "Thơ", "Hồi ký")
 _VN_PLACES = {"Văn học": "Hà Nội", "Trẻ": "Thành phố Hồ Chí Minh", "Thế giới": "Hà Nội"}
 
 
@@ -179,6 +189,9 @@ def vietnamese_records(corpus: Path) -> list[pymarc.Record]:
     rng = random.Random(84)  # fixed: the same records whatever the seed of the pairs
     for n, (author, title, other, publisher, volumes) in enumerate(_VIETNAMESE_WORKS, start=1):
         year = rng.randint(1995, 2023)
+        if title in _GENERIC_TITLES:
+            # One year, one publisher: only the author tells these apart.
+            year, publisher = 2015, "Văn học"
         r = pymarc.Record(leader="00000nam a2200000 i 4500")
         r.add_field(Field(tag="001", data=f"VNWORK{n:04d}"), Field(tag="003", data="VN-SYNTH"))
         r.add_field(Field(tag="008", data=f"240101s{year}    vm a          000 1 vie d"))

@@ -247,11 +247,19 @@ def _from_unimarc(fields: dict[str, list[pymarc.Field]]) -> dict[str, list[pymar
     return out
 
 
+# The fields features() reads (UNIMARC's among them), so the rest of a record costs one set look-up.
+_READ = frozenset(
+    "001 003 007 008 010 011 020 022 035 041 100 101 110 111 130 200 205 210 215 240 245 246 250 260 264 300 "
+    "700 701 702 710 711 712".split()
+)
+
+
 def features(record: pymarc.Record) -> dict:
     """Return the match features of RECORD: title, part, author, years, edition, identifiers, carrier …"""
     fields: dict[str, list[pymarc.Field]] = {}
     for f in record.fields:
-        fields.setdefault(f.tag, []).append(f)
+        if f.tag in _READ:
+            fields.setdefault(f.tag, []).append(f)
     if "200" in fields and "245" not in fields:
         fields = _from_unimarc(fields)
 
