@@ -165,6 +165,19 @@ def write(pairs, seed: int) -> None:
     print(f"  written to {out}")
 
 
+def blocks(corpus: Path) -> None:
+    """Print how the work keys of the real records group them: the candidates one look-up returns."""
+    sizes = Counter(work_key(features(r)) for r in dedup_pairs.real_records(corpus))
+    sizes.pop("", None)
+    shared = [n for n in sizes.values() if n > 1]
+    over = sum(n for n in sizes.values() if n > 25)
+    print(
+        f"work keys of the {sum(sizes.values())} real records with a title: {len(sizes)} keys, "
+        f"{len(shared)} shared by 2+ records (largest {max(sizes.values())}), "
+        f"{over} records under keys shared by more than 25 (the importer's candidates per key)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2")
@@ -175,6 +188,7 @@ def main() -> None:
     args = parser.parse_args()
     corpus = corpus_dir()
     print(f"AUTO_THRESHOLD {AUTO_THRESHOLD}, REVIEW_THRESHOLD {REVIEW_THRESHOLD}")
+    blocks(corpus)
     results = [run(corpus, int(seed), args) for seed in args.seeds.split(",")]
     worst = min(min(r["all"]) for r in results)
     print(f"\nworst of precision and recall over the seeds: {worst:.4f} (goal ≥ 0.95)")

@@ -462,14 +462,15 @@ def features(record: pymarc.Record) -> dict:
 def work_key(feat: dict) -> str:
     """Return the blocking key: the folded title proper, shortened, and the year of publication.
 
-    Each of the first eight words of the title keeps its first two letters (a whole word when the title
-    has one or two), so a typo further into a word does not hide a duplicate. The year is the one
+    Each of the first eight words of the title keeps its first two letters (four when the title has
+    one or two words), so a typo further into a word does not hide a duplicate. The year is the one
     printed in the imprint, else 008's: another library's record may lack 008 but seldom 260/264 $c.
     """
     words = feat.get("title", "").split()
     if not words:
         return ""
-    short = " ".join(words[:2]) if len(words) <= 2 else " ".join(w[:2] for w in words[:8])
+    keep = 4 if len(words) <= 2 else 2
+    short = " ".join(w[:keep] for w in words[:8])
     years = feat.get("years") or [feat.get("year", "")]
     return f"{short}|{years[0]}"[:200]
 
