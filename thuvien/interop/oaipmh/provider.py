@@ -489,22 +489,26 @@ class _Page:
                 for record_id, code in cursor.fetchall():
                     self.collections.setdefault(record_id, []).append(code)
 
-    def set_specs(self, record_id: int) -> list[str]:
+    def set_specs(self, record_id: int) -> str:
+        """Return the <setSpec> elements of a record of the page."""
         paths = self.paths.get(record_id)
-        specs = [s for s in map(_library_spec, _minimal(paths)) if s] if paths else []
         codes = self.collections.get(record_id)
-        if codes:
-            specs += [s for s in map(_collection_spec, codes) if s]
-        return specs
+        if not paths and not codes:
+            return ""
+        return _set_specs_xml(frozenset(paths or ()), tuple(codes or ()))
 
 
-def _header(identifier: str, stamp: str, specs: list[str], deleted: bool) -> str:
-    parts = ['<header status="deleted">' if deleted else "<header>"]
-    parts.append(f"<identifier>{identifier}</identifier><datestamp>{stamp}</datestamp>")
-    for spec in specs:
-        parts.append(f"<setSpec>{spec}</setSpec>")
-    parts.append("</header>")
-    return "".join(parts)
+@lru_cache(maxsize=4096)
+def _set_specs_xml(paths: frozenset[str], codes: tuple[str, ...]) -> str:
+    # Records share a few combinations of libraries and collections: each is worked out once.
+    specs = [s for s in map(_library_spec, _minimal(set(paths))) if s] if paths else []
+    specs += [s for s in map(_collection_spec, codes) if s]
+    return "".join(f"<setSpec>{spec}</setSpec>" for spec in specs)
+
+
+def _header(identifier: str, stamp: str, specs: str, deleted: bool) -> str:
+    opening = '<header status="deleted">' if deleted else "<header>"
+    return f"{opening}<identifier>{identifier}</identifier><datestamp>{stamp}</datestamp>{specs}</header>"
 
 
 _EMPTY_MARC = {"leader": "00000nam a2200000 a 4500", "fields": []}
@@ -658,7 +662,7 @@ class Repository:
                 # The JSON text holds every value verbatim: without &, < or > in it, none needs escaping.
                 plain = "&" not in marc and "<" not in marc and ">" not in marc
                 return marcxml(_load(marc, row[0]), page.copies.get(row[0], ()), plain=plain)
-            return oai_dc_xml(self.dublin_core(row))
+            return oai_dc_xml(self.dublin_core(row), schema_location=False)
         except (AttributeError, TypeError, ValueError, KeyError):
             # Stored MARC of a shape no writer of ours makes: the record still goes out, with the
             # metadata of an empty record, rather than failing the whole page.
