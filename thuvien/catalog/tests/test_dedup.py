@@ -400,3 +400,15 @@ def test_unimarc_records_are_read_too():
     ]
     marc21["300"].subfields = [Subfield("a", "295 p. ;")]
     assert auto(unimarc, marc21)
+
+
+def test_vietnamese_namesakes_are_two_people():
+    def poems(author):
+        return record(
+            ("100", "0 ", "a", author),
+            ("245", "10", "a", "Thơ /"),
+            ("264", " 1", "b", "Nxb. Văn học,", "c", "2015"),
+        )
+
+    assert apart(poems("Nguyễn Văn An"), poems("Nguyễn Văn Bình"))
+    assert auto(poems("Nguyễn Văn An"), poems("Nguyễn, Văn An"))
