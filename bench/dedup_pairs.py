@@ -171,6 +171,8 @@ _VIETNAMESE_WORKS = [
     ("Tố Hữu", "Thơ", "", "Văn học", 0),
     ("Hàn Mặc Tử", "Thơ", "", "Văn học", 0),
     ("Ngô Tất Tố", "Tuyển tập", "", "Văn học", 0),
+    ("Nguyễn Văn An", "Tuyển tập", "", "Văn học", 0),  # namesakes: one given name apart
+    ("Nguyễn Văn Bình", "Tuyển tập", "", "Văn học", 0),
     ("Vũ Trọng Phụng", "Tuyển tập", "", "Văn học", 0),
     ("Nguyễn Công Hoan", "Truyện ngắn", "", "Hội Nhà văn", 0),
     ("Nguyễn Huy Thiệp", "Truyện ngắn", "", "Hội Nhà văn", 0),
