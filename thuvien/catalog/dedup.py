@@ -375,7 +375,7 @@ def features(record: pymarc.Record) -> dict:
     if pos is not None and len(c008) > pos:
         carrier = _FORM.get(c008[pos], "")
     for f in fields.get("007", ()):
-        if f.data[:1] == "h":
+        if (f.data or "")[:1] == "h":
             carrier = "micro"
     gmd = fold(_sub(f245, "h")) if f245 is not None else ""
     for word, value in _GMD:
