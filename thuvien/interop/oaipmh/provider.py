@@ -138,7 +138,10 @@ def _admin_emails() -> list[str]:
     fallbacks = [a[1] if isinstance(a, list | tuple) else a for a in getattr(settings, "ADMINS", ())]
     fallbacks.append(getattr(settings, "DEFAULT_FROM_EMAIL", ""))
     valid = [e for e in fallbacks if isinstance(e, str) and _EMAIL_RE.match(e)]
-    return valid[:1] or [f"admin@{repository_identifier()}"]
+    if valid:
+        return valid[:1]
+    repository = repository_identifier()
+    return [f"admin@{repository if _REPOSITORY_ID_RE.match(repository) else 'thuvien.local'}"]
 
 
 # --- errors ----------------------------------------------------------------------------------------
@@ -619,10 +622,12 @@ class Repository:
         self.record_url = record_url
         self.repository_id = repository_identifier()
         self.id_prefix = f"oai:{self.repository_id}:"
+        self._id_prefix_xml = escape(self.id_prefix)
         self.now = timezone.now()
 
     def identifier(self, record_id: int) -> str:
-        return f"{self.id_prefix}{record_id}"
+        """Return the OAI identifier of a record, escaped for XML."""
+        return f"{self._id_prefix_xml}{record_id}"
 
     def record_id(self, identifier: str) -> int | None:
         if not identifier.startswith(self.id_prefix):
@@ -692,15 +697,18 @@ class Repository:
 
 def _identify(repo: Repository, args: Arguments) -> str:
     earliest = Record.objects.aggregate(first=Min("updated_at"))["first"] or repo.now
-    sample = repo.identifier(1)
-    description = (
-        '<description><oai-identifier xmlns="http://www.openarchives.org/OAI/2.0/oai-identifier" '
-        'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai-identifier '
-        'http://www.openarchives.org/OAI/2.0/oai-identifier.xsd">'
-        f"<scheme>oai</scheme><repositoryIdentifier>{escape(repo.repository_id)}</repositoryIdentifier>"
-        f"<delimiter>:</delimiter><sampleIdentifier>{escape(sample)}</sampleIdentifier>"
-        "</oai-identifier></description>"
-    )
+    description = ""
+    # The oai-identifier scheme wants a domain name; another configured value is used as it is,
+    # without claiming the scheme.
+    if _REPOSITORY_ID_RE.match(repo.repository_id):
+        description = (
+            '<description><oai-identifier xmlns="http://www.openarchives.org/OAI/2.0/oai-identifier" '
+            'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai-identifier '
+            'http://www.openarchives.org/OAI/2.0/oai-identifier.xsd">'
+            f"<scheme>oai</scheme><repositoryIdentifier>{repo.repository_id}</repositoryIdentifier>"
+            f"<delimiter>:</delimiter><sampleIdentifier>{repo.identifier(1)}</sampleIdentifier>"
+            "</oai-identifier></description>"
+        )
     emails = "".join(f"<adminEmail>{escape(e)}</adminEmail>" for e in _admin_emails())
     return (
         f"<Identify><repositoryName>{escape(_repository_name())}</repositoryName>"

@@ -35,6 +35,14 @@ def test_identify_defaults_are_schema_valid(client, validate, db):
     assert root.findtext(f"{OAI}Identify/{OAI}adminEmail")
 
 
+def test_a_repository_identifier_outside_the_scheme_is_used_without_claiming_it(oai, make_record, settings):
+    record = make_record()
+    settings.OAI_REPOSITORY_IDENTIFIER = "thuvien"
+    root = oai(verb="Identify")
+    assert root.find(".//{http://www.openarchives.org/OAI/2.0/oai-identifier}oai-identifier") is None
+    assert identifiers(oai(verb="ListIdentifiers", metadataPrefix="oai_dc")) == [f"oai:thuvien:{record.pk}"]
+
+
 def test_list_metadata_formats(oai, make_record):
     record = make_record()
     for params in ({}, {"identifier": oai_id(record)}):
