@@ -227,6 +227,17 @@ EMAIL_HOST_PASSWORD = env("THUVIEN_EMAIL_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("THUVIEN_EMAIL_TLS", False)
 EMAIL_TIMEOUT = 20
 
+# Union catalogue: OAI-PMH provider (/oai) and open data (/du-lieu-mo/). Empty values fall back to
+# what the provider works out (the site's host name, the site's sender address).
+OAI_REPOSITORY_NAME = env("THUVIEN_OAI_REPOSITORY_NAME", "Mục lục liên hợp thuvien") or ""
+OAI_REPOSITORY_IDENTIFIER = env("THUVIEN_OAI_REPOSITORY_IDENTIFIER", "") or ""
+OAI_ADMIN_EMAIL = env("THUVIEN_OAI_ADMIN_EMAIL", "") or ""
+OAI_PAGE_SIZE = env_int("THUVIEN_OAI_PAGE_SIZE", 500)
+OPEN_DATA_DIR = Path(env("THUVIEN_OPEN_DATA_DIR", "") or DATA_DIR / "opendata")
+OPEN_DATA_LICENSE = env("THUVIEN_OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/") or ""
+OPEN_DATA_DUMP_INTERVAL_HOURS = env_int("THUVIEN_OPEN_DATA_DUMP_INTERVAL_HOURS", 24)
+OPEN_DATA_PUBLISHER = env("THUVIEN_OPEN_DATA_PUBLISHER", "") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
