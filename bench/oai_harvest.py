@@ -16,6 +16,11 @@
 
 The page size is the provider's (OAI_PAGE_SIZE, 500 by default). The first page also counts the list
 (completeListSize); every later page resumes after the last (datestamp, id) through an index.
+
+CPU columns: the CPU time of the thuvien server processes (not PostgreSQL's) and of this client, per
+record, and the rate those two allow when nothing else competes for the cores (the harvest is
+sequential: the client waits for each page). On a 2-core machine shared with other work, the
+wall-clock rate can be far below it.
 """
 
 from __future__ import annotations
@@ -237,9 +242,10 @@ def main() -> None:
         )
         print(
             "| format | records | pages | seconds | records/s | first page ms | last full page ms | last/first "
-            "| median page ms | server CPU µs/record | client CPU µs/record | records/s by CPU |"
+            "| median page ms | first/last 10 pages, median ms | server CPU µs/record | client CPU µs/record "
+            "| records/s by CPU |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         pgid = os.getpgid(server.pid)
         for prefix in args.formats.split(","):
             for _ in range(args.rounds):
@@ -252,12 +258,15 @@ def main() -> None:
                     )
                 full = [t for t, c in zip(pages, counts, strict=True) if c == counts[0]]
                 first, last = pages[0] * 1000, full[-1] * 1000
+                # One page is at the mercy of whatever else the machine does at that moment; ten
+                # pages at each end of the list show whether a page costs more the further it is.
+                head, tail = statistics.median(full[:10]) * 1000, statistics.median(full[-10:]) * 1000
                 # CPU time does not count the time spent waiting for cores other processes held:
                 # the rate the two sides' CPU time allows is what an otherwise idle machine gives.
                 print(
                     f"| {prefix} | {n:,} | {len(pages)} | {elapsed:.1f} | {n / elapsed:,.0f} | {first:.0f} | "
                     f"{last:.0f} | {last / first:.2f} | {statistics.median(pages) * 1000:.0f} | "
-                    f"{server_cpu / n * 1e6:.0f} | {client_cpu / n * 1e6:.0f} | {n / (server_cpu + client_cpu):,.0f} |",
+                    f"{head:.0f} / {tail:.0f} ({tail / head:.2f}) | {server_cpu / n * 1e6:.0f} | {client_cpu / n * 1e6:.0f} | {n / (server_cpu + client_cpu):,.0f} |",
                     flush=True,
                 )
             if args.sickle:

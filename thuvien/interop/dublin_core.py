@@ -44,6 +44,7 @@ __all__ = [
     "elements",
     "escape",
     "escape_text",
+    "marc_elements",
     "oai_dc_xml",
     "record_elements",
 ]
@@ -126,8 +127,11 @@ def _note(text: str) -> str:
     return text.rstrip(" /:;,=") if text[-1:] in " /:;,=" else text
 
 
-def _marc_elements(marc: str) -> dict[str, list[str]]:
-    """Return the elements taken from MARC (JSON text) itself: description, format, rights, coverage …"""
+def marc_elements(marc: str) -> dict[str, list[str]]:
+    """Return the elements taken from MARC (JSON text) itself: description, format, rights, coverage …
+
+    Stored as ``search_data["dc"]`` when the record is prepared, it spares ``elements`` the MARC.
+    """
     found: dict[str, list[str]] = {}
     contents: list[str] = []
     for m in _FIELD_START.finditer(marc):
@@ -185,12 +189,18 @@ def elements(
     language: str = "",
     material_type: str = "",
     search_data: dict | None = None,
-    marc: str = "",
+    marc: str | None = "",
     record_url: str | None = None,
 ) -> dict[str, list[str]]:
-    """Return the Dublin Core elements of a record given its derived columns and MARC-in-JSON text."""
+    """Return the Dublin Core elements of a record given its derived columns and MARC-in-JSON text.
+
+    The elements MARC gives beyond the columns come from ``search_data["dc"]`` when the record was
+    prepared with them (``marc_elements``), else from MARC, which may then be left out.
+    """
     data = search_data or {}
-    extra = _marc_elements(marc) if marc else {}
+    extra = data.get("dc")
+    if not isinstance(extra, dict):
+        extra = marc_elements(marc) if marc else {}
     found: dict[str, list[str]] = {}
     if title:
         found["title"] = [title]

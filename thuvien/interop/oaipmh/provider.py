@@ -409,12 +409,38 @@ class _DublinCoreLists(Func):
         return super().as_sql(compiler, connection, template="(%(expressions)s - 'any' - 'match')::text")
 
 
+class _MarcUnlessPrepared(Func):
+    """The MARC text, or NULL when search_data already holds what Dublin Core takes from it."""
+
+    output_field = TextField()
+
+    def __init__(self):
+        super().__init__(F("search_data"), F("marc"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[1])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "CASE WHEN JSON_TYPE(%(expressions)s, '$.dc') = 'object' THEN NULL ELSE %(marc)s END"
+        return self._with_marc(compiler, connection, template)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "CASE WHEN JSONB_TYPEOF(%(expressions)s -> 'dc') = 'object' THEN NULL ELSE %(marc)s END"
+        return self._with_marc(compiler, connection, template)
+
+    def _with_marc(self, compiler, connection, template):
+        data_sql, data_params = compiler.compile(self.source_expressions[0])
+        marc_sql, marc_params = compiler.compile(self.source_expressions[1])
+        sql = template.replace("%(expressions)s", data_sql).replace("%(marc)s", marc_sql)
+        return sql, (*data_params, *marc_params)
+
+
 # Columns of a list row, then what each format is written from.
 _ROW = ("id", "stamp", "suppressed", "deleted_at", "merged_into_id", "source_library__path")
 _FORMAT_COLUMNS = {
     None: (),
     "marc21": ("marc",),
-    "oai_dc": ("marc", "title", "publisher", "year", "language", "material_type", "dc_lists"),
+    "oai_dc": ("dc_marc", "title", "publisher", "year", "language", "material_type", "dc_lists"),
 }
 
 
@@ -422,7 +448,7 @@ def _rows(queryset, prefix: str | None) -> list[tuple]:
     """Return the list rows of QUERYSET with the columns format PREFIX is written from."""
     queryset = queryset.annotate(stamp=_Datestamp())
     if prefix == "oai_dc":
-        queryset = queryset.annotate(dc_lists=_DublinCoreLists())
+        queryset = queryset.annotate(dc_lists=_DublinCoreLists(), dc_marc=_MarcUnlessPrepared())
     return _fetch(queryset, (*_ROW, *_FORMAT_COLUMNS[prefix]))
 
 

@@ -91,3 +91,17 @@ def test_characters_xml_cannot_carry_are_dropped(oai, make_record):
     dc = _dc(oai, record)
     assert dc["title"] == ["Tên có ký tự điều khiển"]
     assert dc["description"] == ["Ghi chú lạ"]
+
+
+def test_elements_prepared_with_the_record_spare_reading_the_marc(oai, make_record):
+    from thuvien.interop.dublin_core import marc_elements
+
+    record = make_record("Chuẩn bị sẵn", extra=[("500", [("a", "Ghi chú trong MARC.")])])
+    stored = Record.objects.get(pk=record.pk)
+    assert marc_elements(stored.marc) == {"description": ["Ghi chú trong MARC."]}
+    data = dict(stored.search_data, dc={"description": ["Ghi chú đã chuẩn bị."], "format": ["120 tr."]})
+    Record.objects.filter(pk=record.pk).update(search_data=data)
+    dc = _dc(oai, record)
+    assert dc["description"] == ["Ghi chú đã chuẩn bị."]
+    assert dc["format"] == ["120 tr."]
+    assert dc["title"] == ["Chuẩn bị sẵn"]
