@@ -842,12 +842,11 @@ def _list(repo: Repository, args: Arguments) -> str:
         prefix, set_spec = position.prefix, position.set_spec
         upper = _from_micros(position.upper)
         last = _from_micros(position.last_stamp)
-        # Keyset: strictly after the last (datestamp, id) sent. The first condition lets the
-        # database walk the datestamp index from there.
-        queryset = queryset.filter(updated_at__gte=last).exclude(updated_at=last, id__lte=position.last_id)
+        after = (last, position.last_id)
         cursor, total = position.cursor, position.total
     else:
         prefix, set_spec = args.values["metadataPrefix"], args.values.get("set")
+        after = None
         if prefix not in FORMATS:
             raise OAIError([_cannot_disseminate(prefix)])
         # Frozen at the first request: what changes during the harvest is for the next one.
@@ -866,7 +865,17 @@ def _list(repo: Repository, args: Arguments) -> str:
     if total is None:
         total = queryset.count()
     listed = None if verb == "ListIdentifiers" else prefix
-    rows = _rows(queryset.order_by("updated_at", "id")[: size + 1], listed)
+    if after is None:
+        rows = _rows(queryset.order_by("updated_at", "id")[: size + 1], listed)
+    else:
+        # Strictly after the last (datestamp, id) sent, in two index seeks: the rest of the records
+        # sharing that datestamp (an import writes thousands with one), then the later ones. One
+        # "(updated_at, id) > (…)" condition would make SQLite read the whole group again each page.
+        stamp, last_id = after
+        rows = _rows(queryset.filter(updated_at=stamp, id__gt=last_id).order_by("id")[: size + 1], listed)
+        if len(rows) <= size:
+            later = queryset.filter(updated_at__gt=stamp).order_by("updated_at", "id")[: size + 1 - len(rows)]
+            rows += _rows(later, listed)
     if not rows:
         raise OAIError([("noRecordsMatch", _("Không có biểu ghi nào khớp với yêu cầu."))])
     more = len(rows) > size
