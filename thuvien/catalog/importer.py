@@ -580,7 +580,7 @@ class _Store:
     def _write(self, ready: list[Prepared]) -> None:
         now = timezone.now()
         source_id = self.library.pk if self.library else None
-        _match_existing(ready, self.occurrences, source_id)
+        _match_existing(ready, self.occurrences, source_id, self.origins)
         creates = [p for p in ready if p.existing_id is None]
         updates = [p for p in ready if p.existing_id is not None]
         stamp = connection.ops.adapt_datetimefield_value(now)
@@ -760,7 +760,12 @@ def _item_values(values: tuple) -> tuple:
     )
 
 
-def _match_existing(incoming: list[Prepared], occurrences: Counter, source_id: int | None) -> None:
+def _match_existing(
+    incoming: list[Prepared],
+    occurrences: Counter,
+    source_id: int | None,
+    origins: dict[int, str] | None = None,
+) -> None:
     """Pair each incoming record with the stored one it updates: same key, contributed by the same library.
 
     Another library's record with the same key is a duplicate for deduplication to attach, not one
@@ -770,10 +775,40 @@ def _match_existing(incoming: list[Prepared], occurrences: Counter, source_id: i
     A file may carry the same key twice for records that differ (test fixtures and merged exports
     do): the n-th occurrence of a key in the file pairs with the n-th stored record with that key,
     so both are kept and re-importing the file pairs them again the same way.
+
+    With ORIGINS (position -> identifier at the source, given by the harvester, one call per page)
+    the identifier decides first: a record harvested before is the one with its identifier, and a
+    record that another identifier brought is never taken for it, whatever their keys.
     """
-    keys = list({i.match_key for i in incoming})
-    stored: dict[str, list[int]] = defaultdict(list)
+    origins = origins or {}
     table = connection.ops.quote_name(Record._meta.db_table)
+    by_origin: dict[str, int] = {}
+    merged_into: dict[int, int] = {}
+    wanted = sorted({origins[i.position][:255] for i in incoming if origins.get(i.position)})
+    source_sql = "source_library_id IS NULL" if source_id is None else "source_library_id = %s"
+    source_args = [] if source_id is None else [source_id]
+    for i in range(0, len(wanted), 1000):
+        part = wanted[i : i + 1000]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, origin_identifier, deleted_at, merged_into_id FROM {table} "  # noqa: S608 - a model's table
+                f"WHERE {source_sql} AND origin_identifier IN ({', '.join(['%s'] * len(part))}) ORDER BY id",
+                [*source_args, *part],
+            )
+            for pk, origin, deleted, into in cursor.fetchall():
+                if (deleted is None or into is not None) and origin not in by_origin:
+                    by_origin[origin] = pk
+                    if into is not None:
+                        merged_into[pk] = into
+    rest = []
+    for inc in incoming:
+        pk = by_origin.get((origins.get(inc.position) or "")[:255])
+        if pk is None:
+            rest.append(inc)
+        else:
+            inc.existing_id = pk
+    keys = list({i.match_key for i in rest})
+    stored: dict[str, list[int]] = defaultdict(list)
     rows = []
     for i in range(0, len(keys), 1000):
         part = keys[i : i + 1000]
@@ -782,20 +817,27 @@ def _match_existing(incoming: list[Prepared], occurrences: Counter, source_id: i
         # statistics) may scan the deleted_at index rather than look the keys up.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, match_key, deleted_at, merged_into_id, source_library_id FROM {table} "  # noqa: S608 - a model's table
-                f"WHERE match_key IN ({', '.join(['%s'] * len(part))})",
+                "SELECT id, match_key, deleted_at, merged_into_id, source_library_id, origin_identifier, "  # noqa: S608
+                f"control_number FROM {table} WHERE match_key IN ({', '.join(['%s'] * len(part))})",
                 part,
             )
             rows.extend(
-                row
+                row[:4]
                 for row in cursor.fetchall()
-                if (row[2] is None or row[3] is not None) and row[4] == source_id
+                if (row[2] is None or row[3] is not None)
+                and row[4] == source_id
+                # In a harvest, a record that came with an identifier of its own is another record.
+                and not (origins and row[5] and row[5] != row[6])
             )
-    merged_into = {pk: into for pk, _key, _deleted, into, _source in rows if into is not None}
+    merged_into.update({pk: into for pk, _key, _deleted, into in rows if into is not None})
     for pk, key, *_rest in sorted(rows):
         stored[key].append(pk)
     survivors = matching.survivors(set(merged_into.values())) if merged_into else {}
     for inc in incoming:
+        if inc.existing_id is not None:
+            if inc.existing_id in merged_into:
+                inc.target_id = survivors.get(merged_into[inc.existing_id])
+            continue
         key = inc.match_key
         n = occurrences[key]
         occurrences[key] += 1

@@ -77,6 +77,8 @@ class Record(models.Model):
             models.Index(fields=["control_number", "control_source"], name="record_control_idx"),
             # OAI-PMH lists records in (datestamp, id) order and resumes after the last pair.
             models.Index(fields=["updated_at", "id"], name="record_datestamp_idx"),
+            # A harvested record is found again by the identifier it has at its source.
+            models.Index(fields=["source_library", "origin_identifier"], name="record_origin_idx"),
         ]
 
     def __str__(self) -> str:

@@ -150,3 +150,23 @@ def test_another_library_copy_with_the_same_barcode_is_not_taken_over(network):
     assert "000123" in report.lines[0].message
     item = Item.objects.get(barcode="000123")
     assert item.library == network["prov"] and item.record.title.startswith("Truyện Kiều")
+
+
+def test_harvested_records_are_told_apart_by_their_identifier_not_their_key(network):
+    # Two records of one source with the same 001 on two pages of a harvest (one import per page).
+    first = marc_record("Vợ nhặt", "Kim Lân", control="DUP", source="XA")
+    second = marc_record("Làng", "Kim Lân", control="DUP", source="XA")
+    import_records([first], library=network["commune"], origins={1: "oai:xa:1"})
+    import_records([second], library=network["commune"], origins={1: "oai:xa:2"})
+    assert sorted(Record.objects.values_list("origin_identifier", "title")) == [
+        ("oai:xa:1", "Vợ nhặt"),
+        ("oai:xa:2", "Làng"),
+    ]
+    # Harvesting the first again updates it, by its identifier.
+    again = import_records(
+        [marc_record("Vợ nhặt (tái bản)", "Kim Lân", control="DUP", source="XA")],
+        library=network["commune"],
+        origins={1: "oai:xa:1"},
+    )
+    assert (again.imported, again.updated) == (0, 1)
+    assert Record.objects.get(origin_identifier="oai:xa:1").title.startswith("Vợ nhặt (tái bản)")
