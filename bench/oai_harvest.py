@@ -17,10 +17,10 @@
 The page size is the provider's (OAI_PAGE_SIZE, 500 by default). The first page also counts the list
 (completeListSize); every later page resumes after the last (datestamp, id) through an index.
 
-CPU columns: the CPU time of the thuvien server processes (not PostgreSQL's) and of this client, per
-record, and the rate those two allow when nothing else competes for the cores (the harvest is
-sequential: the client waits for each page). On a 2-core machine shared with other work, the
-wall-clock rate can be far below it.
+The first and the last full page are then requested again alternately, 15 times each: their medians
+compare the two costs without the noise of whatever else ran during one page of the harvest. CPU
+columns: the CPU time of the thuvien server processes (not PostgreSQL's) and of this client, per
+record (granian's threads may spin while idle, so the server's figure is an upper bound).
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def build(size: int, rebuild: bool) -> None:
     print(f"added {len(items):,} copies, 2 collections, {len(ids[::100]):,} suppressed records")
 
 
-def harvest(port: int, prefix: str) -> tuple[int, float, list[float], list[int], int]:
-    """Harvest ListRecords in PREFIX; return records, seconds, per-page seconds and counts, deleted headers."""
+def harvest(port: int, prefix: str) -> tuple[int, float, list[float], list[int], int, list[dict]]:
+    """Harvest ListRecords in PREFIX; return records, seconds, per-page seconds, counts and queries, deletions."""
     from lxml import etree
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
@@ -144,10 +144,12 @@ def harvest(port: int, prefix: str) -> tuple[int, float, list[float], list[int],
     seen: set[str] = set()
     pages: list[float] = []
     counts: list[int] = []
+    queries: list[dict] = []
     deleted = sent = 0
     started = time.perf_counter()
     while True:
         t0 = time.perf_counter()
+        queries.append(query)
         conn.request("GET", "/oai?" + urlencode(query))
         response = conn.getresponse()
         body = response.read()
@@ -173,7 +175,26 @@ def harvest(port: int, prefix: str) -> tuple[int, float, list[float], list[int],
         query = {"verb": "ListRecords", "resumptionToken": token}
     elapsed = time.perf_counter() - started
     conn.close()
-    return len(seen), elapsed, pages, counts, deleted
+    return len(seen), elapsed, pages, counts, deleted, queries
+
+
+def replay(port: int, first: dict, last: dict, rounds: int = 15) -> tuple[float, float]:
+    """Request the first and the last page alternately; return the median seconds of each.
+
+    Alternating cancels out what else the machine does meanwhile, which a single page of a harvest
+    cannot: this is how the last page's cost compares with the first's.
+    """
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    times: dict[str, list[float]] = {"first": [], "last": []}
+    for _ in range(rounds):
+        for name, query in (("first", first), ("last", last)):
+            t0 = time.perf_counter()
+            conn.request("GET", "/oai?" + urlencode(query))
+            response = conn.getresponse()
+            response.read()
+            times[name].append(time.perf_counter() - t0)
+    conn.close()
+    return statistics.median(times["first"]), statistics.median(times["last"])
 
 
 def group_cpu(pgid: int) -> float:
@@ -241,32 +262,28 @@ def main() -> None:
             f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
         )
         print(
-            "| format | records | pages | seconds | records/s | first page ms | last full page ms | last/first "
-            "| median page ms | first/last 10 pages, median ms | server CPU µs/record | client CPU µs/record "
-            "| records/s by CPU |"
+            "| format | records | pages | seconds | records/s | first page ms | last full page ms "
+            "| median page ms | first / last full page replayed, median ms | last/first "
+            "| server CPU µs/record | client CPU µs/record |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         pgid = os.getpgid(server.pid)
         for prefix in args.formats.split(","):
             for _ in range(args.rounds):
                 server_cpu, client_cpu = group_cpu(pgid), time.process_time()
-                n, elapsed, pages, counts, deleted = harvest(port, prefix)
+                n, elapsed, pages, counts, deleted, queries = harvest(port, prefix)
                 server_cpu, client_cpu = group_cpu(pgid) - server_cpu, time.process_time() - client_cpu
                 if n != total or deleted != total - public:
                     raise RuntimeError(
                         f"harvested {n} records ({deleted} deleted), expected {total} ({total - public})"
                     )
-                full = [t for t, c in zip(pages, counts, strict=True) if c == counts[0]]
-                first, last = pages[0] * 1000, full[-1] * 1000
-                # One page is at the mercy of whatever else the machine does at that moment; ten
-                # pages at each end of the list show whether a page costs more the further it is.
-                head, tail = statistics.median(full[:10]) * 1000, statistics.median(full[-10:]) * 1000
-                # CPU time does not count the time spent waiting for cores other processes held:
-                # the rate the two sides' CPU time allows is what an otherwise idle machine gives.
+                full = [i for i, c in enumerate(counts) if c == counts[0]]
+                first_ms, last_ms = pages[0] * 1000, pages[full[-1]] * 1000
+                first, last = replay(port, queries[0], queries[full[-1]])
                 print(
-                    f"| {prefix} | {n:,} | {len(pages)} | {elapsed:.1f} | {n / elapsed:,.0f} | {first:.0f} | "
-                    f"{last:.0f} | {last / first:.2f} | {statistics.median(pages) * 1000:.0f} | "
-                    f"{head:.0f} / {tail:.0f} ({tail / head:.2f}) | {server_cpu / n * 1e6:.0f} | {client_cpu / n * 1e6:.0f} | {n / (server_cpu + client_cpu):,.0f} |",
+                    f"| {prefix} | {n:,} | {len(pages)} | {elapsed:.1f} | {n / elapsed:,.0f} | {first_ms:.0f} | "
+                    f"{last_ms:.0f} | {statistics.median(pages) * 1000:.0f} | {first * 1000:.0f} / {last * 1000:.0f} | "
+                    f"{last / first:.2f} | {server_cpu / n * 1e6:.0f} | {client_cpu / n * 1e6:.0f} |",
                     flush=True,
                 )
             if args.sickle:
