@@ -13,7 +13,7 @@ from thuvien.catalog.queries import public_records
 
 from .conftest import OAI
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class CapturingSickle(Sickle):
