@@ -234,7 +234,9 @@ OAI_REPOSITORY_IDENTIFIER = env("THUVIEN_OAI_REPOSITORY_IDENTIFIER", "") or ""
 OAI_ADMIN_EMAIL = env("THUVIEN_OAI_ADMIN_EMAIL", "") or ""
 OAI_PAGE_SIZE = env_int("THUVIEN_OAI_PAGE_SIZE", 500)
 OPEN_DATA_DIR = Path(env("THUVIEN_OPEN_DATA_DIR", "") or DATA_DIR / "opendata")
-OPEN_DATA_LICENSE = env("THUVIEN_OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/") or ""
+OPEN_DATA_LICENSE = (
+    env("THUVIEN_OPEN_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/") or ""
+)
 OPEN_DATA_DUMP_INTERVAL_HOURS = env_int("THUVIEN_OPEN_DATA_DUMP_INTERVAL_HOURS", 24)
 OPEN_DATA_PUBLISHER = env("THUVIEN_OPEN_DATA_PUBLISHER", "") or ""
 
