@@ -14,6 +14,7 @@ from thuvien.catalog.exceptions import CatalogError
 from thuvien.catalog.importer import ImportReport, ReportLine, holdings_maps, import_marc
 from thuvien.catalog.models import DuplicateCandidate, Identifier, Item, Record, RecordMerge
 from thuvien.catalog.prepare import canonical, derived_columns, match_key
+from thuvien.interop.dublin_core import marc_elements
 from thuvien.interop.marc import record_to_json
 from thuvien.network.models import Library
 from thuvien.search.indexer import enqueue
@@ -53,6 +54,7 @@ def save_record(
     else:
         record = Record.objects.select_for_update().get(pk=record.pk)
     record.marc = record_to_json(marc)
+    columns["search_data"]["dc"] = marc_elements(record.marc)
     for key, value in columns.items():
         setattr(record, key, value)
     record.save()
@@ -88,7 +90,9 @@ def delete_record(record: Record, *, actor=None) -> None:
     """Mark RECORD deleted (kept for OAI-PMH deleted-record history); refuse while it has items."""
     if record.items.exists():
         raise CatalogError(_("Không thể xoá biểu ghi còn bản sách. Hãy chuyển hoặc xoá các bản trước."))
-    Record.objects.filter(pk=record.pk).update(deleted_at=timezone.now())
+    # A new datestamp too: incremental OAI-PMH harvests learn of the deletion.
+    now = timezone.now()
+    Record.objects.filter(pk=record.pk).update(deleted_at=now, updated_at=now)
     enqueue([record.pk])
     audit.record("catalog.record.deleted", actor=actor, obj=record, title=record.title[:200])
 

@@ -15,6 +15,7 @@ from json.encoder import encode_basestring
 import pymarc
 
 from thuvien.catalog.dedup import features, work_key
+from thuvien.interop.dublin_core import marc_elements
 from thuvien.interop.marc import (
     HoldingsMap,
     ParsedRecord,
@@ -207,6 +208,8 @@ def prepare(parsed: ParsedRecord, maps: list[HoldingsMap], fields: bool = True) 
     for change in parsed.changes:
         where = change.tag + (f"${change.subfield}" if change.subfield else "")
         messages.append(f"{where}: «{change.before}» → «{change.after}» ({change.encoding})")
+    # The Dublin Core elements read from the MARC itself: OAI-PMH then never parses the MARC.
+    columns["search_data"]["dc"] = marc_elements(marc)
     # What the database gives the indexer back: these values, search_data through JSON.
     index_fields = record_fields(columns) if fields else None
     row = tuple([columns[c] for c in RECORD_COLUMNS])

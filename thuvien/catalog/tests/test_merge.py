@@ -110,3 +110,13 @@ def test_the_opac_sends_a_merged_record_link_to_the_union_record(client, network
     assert response.status_code == 301 and response["Location"].endswith(f"/record/{a.pk}/")
     page = client.get(f"/record/{a.pk}/").content.decode()
     assert "Thư viện xã Hòa Bình" in page and "B-1" in page
+
+
+def test_deleting_a_record_gives_it_a_new_datestamp_for_harvesters(network):
+    from thuvien.catalog.actions import delete_record
+
+    record = save_record(None, marc_record("Bỉ vỏ", "Nguyên Hồng"), library=network["prov"])
+    before = Record.objects.get(pk=record.pk).updated_at
+    delete_record(record)
+    after = Record.objects.get(pk=record.pk)
+    assert after.deleted_at is not None and after.updated_at > before
