@@ -25,7 +25,7 @@ serve: $(STAMP)
 	$(BIN)/thuvien serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
