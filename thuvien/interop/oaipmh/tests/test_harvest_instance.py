@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pymarc
@@ -27,18 +21,12 @@ from thuvien.interop.marc import ParsedRecord, read_marc, write_marcxml
 from thuvien.interop.oaipmh.harvester import harvest
 from thuvien.interop.oaipmh.models import HarvestedRecord, HarvestRun
 from thuvien.interop.oaipmh.tests.servers import make_source
+from thuvien.testing import THUVIEN, demo_env, serving
 
 pytestmark = pytest.mark.django_db
 
-THUVIEN = Path(sys.executable).with_name("thuvien")
 NODE = "VN-NUT"
 REAL = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _thuvien(env: dict, *args: str) -> str:
@@ -78,12 +66,7 @@ def node(tmp_path_factory):
     if not corpus.is_dir():
         pytest.skip("test corpus not found: set THUVIEN_CORPUS to ../shared/corpus")
     data = tmp_path_factory.mktemp("node")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "THUVIEN_"))
-    }
-    env["THUVIEN_DATA_DIR"] = str(data)
+    env = demo_env(data)
     records = node_catalogue(corpus)
     catalogue = data / "catalogue.xml"
     with catalogue.open("wb") as out:
@@ -92,39 +75,8 @@ def node(tmp_path_factory):
     _thuvien(env, "libraries", "add", NODE, "Thư viện tỉnh Núi", "--kind", "provincial")
     imported = _thuvien(env, "import-marc", str(catalogue), "--library", NODE, "--no-index")
     assert f"imported={len(records)}" in imported
-    port = _free_port()
-    log = (data / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(THUVIEN), "serve", "--port", str(port), "--no-worker", "--threads", "4"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/oai?verb=Identify", timeout=2).close()
-                break
-            except urllib.error.HTTPError as exc:
-                pytest.fail(f"the node's /oai answered {exc.code}")
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"thuvien serve did not start:\n{(data / 'serve.log').read_text()[-2000:]}")
-                time.sleep(0.1)
+    with serving(env, data, timeout=60) as base:
         yield f"{base}/oai", records
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
 
 
 def test_harvest_another_thuvien_in_marc21(node, network):
