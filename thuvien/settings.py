@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "thuvien.interop.sip2",
     "thuvien.interop.oaipmh",
     "thuvien.interop.opendata",
+    "thuvien.interop.z3950",
+    "thuvien.interop.copycat",
     "thuvien.staff",
     "thuvien.opac",
     "thuvien.api",
@@ -239,6 +241,17 @@ OPEN_DATA_LICENSE = (
 )
 OPEN_DATA_DUMP_INTERVAL_HOURS = env_int("THUVIEN_OPEN_DATA_DUMP_INTERVAL_HOURS", 24)
 OPEN_DATA_PUBLISHER = env("THUVIEN_OPEN_DATA_PUBLISHER", "") or ""
+
+# Copy cataloguing: the SRU server (/sru), the Z39.50 server (thuvien z3950d) and the client.
+SRU_DEFAULT_RECORDS = env_int("THUVIEN_SRU_DEFAULT_RECORDS", 10)
+SRU_MAX_RECORDS = env_int("THUVIEN_SRU_MAX_RECORDS", 100)
+Z3950_HOST = env("THUVIEN_Z3950_HOST", "127.0.0.1") or "127.0.0.1"
+Z3950_PORT = env_int("THUVIEN_Z3950_PORT", 2100)
+Z3950_AUTH = env("THUVIEN_Z3950_AUTH", "optional") or "optional"  # none | optional | required
+Z3950_MAX_SESSIONS = env_int("THUVIEN_Z3950_MAX_SESSIONS", 200)
+Z3950_IDLE_TIMEOUT = env_int("THUVIEN_Z3950_IDLE_TIMEOUT", 300)
+Z3950_MAX_MESSAGE = env_int("THUVIEN_Z3950_MAX_MESSAGE", 1024 * 1024)
+COPYCAT_TIMEOUT = env_int("THUVIEN_COPYCAT_TIMEOUT", 15)
 
 LOGGING = {
     "version": 1,

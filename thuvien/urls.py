@@ -15,8 +15,10 @@ urlpatterns = [
     path("staff/rules/", include("thuvien.staff.rules_urls")),
     path("staff/harvest/", include("thuvien.staff.harvest_urls")),
     path("staff/duplicates/", include("thuvien.staff.dedup_urls")),
+    path("staff/copycat/", include("thuvien.staff.copycat_urls")),
     path("", include("thuvien.interop.oaipmh.urls")),
     path("", include("thuvien.interop.opendata.urls")),
+    path("", include("thuvien.interop.sru.urls")),
     path("staff/", include("thuvien.staff.urls")),
     path("", include("thuvien.opac.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Copy-cataloguing targets: other libraries' Z39.50 and SRU servers."""
