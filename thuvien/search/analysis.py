@@ -115,6 +115,10 @@ class RecordFields(NamedTuple):
     f_author: tuple[str, ...]
     s_title: str
     s_author: str
+    # Whole-field keys (folded words joined by one space) for exact matches: SRU "==", Bib-1 completeness.
+    k_title: str
+    k_author: tuple[str, ...]
+    k_subject: tuple[str, ...]
 
 
 def record_fields(row) -> RecordFields:
@@ -144,4 +148,7 @@ def record_fields(row) -> RecordFields:
         sort_key(title, max_len=128) or "9",
         # Records without an author sort after all others.
         _author_sort(author) if author else "99",
+        _folded(title),
+        tuple(dict.fromkeys(k for k in map(folded, authors) if k)),
+        tuple(dict.fromkeys(k for k in map(folded, subjects) if k)),
     )

@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 AVAILABLE_ANYWHERE = "*"
+# Tantivy refuses terms past 65,530 bytes; a whole-field key that long is no key anyone types.
+KEY_LIMIT = 2000
 
 
 class LibraryPaths:
@@ -189,6 +191,12 @@ def _document(record_id: int, fields: RecordFields, items, libraries: LibraryPat
     doc.add_integer("acquired", acquired)
     add("s_title", fields.s_title)
     add("s_author", fields.s_author)
+    if fields.k_title:
+        add("k_title", fields.k_title[:KEY_LIMIT])
+    for value in fields.k_author:
+        add("k_author", value[:KEY_LIMIT])
+    for value in fields.k_subject:
+        add("k_subject", value[:KEY_LIMIT])
     return doc
 
 

@@ -17,12 +17,13 @@ from pathlib import Path
 import tantivy
 from django.conf import settings
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 # Text fields carry pre-tokenised text (our own Vietnamese analysis joined by spaces), hence "whitespace".
 FOLDED_FIELDS = ("title", "author", "subject", "publisher", "series", "any")
 EXACT_FIELDS = ("title_x", "author_x", "subject_x", "any_x")
 FACET_FIELDS = ("f_library", "f_scope", "f_type", "f_lang", "f_subject", "f_author", "f_avail")
+KEY_FIELDS = ("k_title", "k_author", "k_subject")
 META_KEY = "outbox"
 
 
@@ -47,6 +48,8 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_text_field("s_title", tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_text_field("s_author", tokenizer_name="raw", fast=True, index_option="basic")
+    for name in KEY_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
