@@ -276,6 +276,12 @@ def search_one(
         records = fetcher(spec, kind, text, maximum, timeout, result)
         for n, raw in enumerate(records[:maximum], start=1):
             result.hits.append(decode(raw, position=n, syntax=spec.record_syntax, encoding=spec.encoding))
+        if result.total and not result.hits and result.notes:
+            # Found, but none given (a record syntax or schema the target does not have): say why.
+            result.error = _("Máy chủ tìm thấy %(total)s biểu ghi nhưng không gửi biểu ghi nào: %(why)s") % {
+                "total": result.total,
+                "why": "; ".join(result.notes[:3]),
+            }
     except target_errors() as exc:
         result.error = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
     except Exception as exc:
