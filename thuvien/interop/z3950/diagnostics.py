@@ -60,6 +60,14 @@ class Diagnostic(Exception):
         self.code = code
         self.addinfo = addinfo
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return (self.code, self.addinfo) == (other.code, other.addinfo)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.addinfo))
+
 
 # What a librarian sees when a target sends one of the common diagnostics (the client's errors).
 MEANINGS = {
