@@ -70,7 +70,7 @@ ZEBRA_BYTES_PER_RECORD = 4_000
 THUVIEN_BYTES_PER_RECORD = {"sqlite": 6_500, "postgresql": 8_000}
 MRC_BYTES_PER_RECORD = 1_200
 ZEBRA_RATE = 2_500  # records/s (shared/peers/zebra/README.md)
-THUVIEN_RATE = 1_700  # records/s (bench/import_rate.py at 100k)
+THUVIEN_RATE = 1_700  # records/s (bench/import_rate.py, 20k records on a quiet machine: 1,808)
 
 NUMBER = re.compile(rb"<(?:\w+:)?numberOfRecords>\s*(\d+)\s*<")
 RECORD = re.compile(rb"<(?:\w+:)?recordData[\s>]")
@@ -147,47 +147,75 @@ def public_url(url: str | None) -> str:
     return f"postgresql {parts.hostname}:{parts.port or 5432}{parts.path}"
 
 
+def zebra_dir(size: int) -> Path:
+    return OUT / f"zebra-{label(size)}"
+
+
+def thuvien_dir(size: int, url: str | None) -> Path:
+    return OUT / f"data-sru-{label(size)}{'-pg' if url else ''}"
+
+
+def loaded(directory: Path, size: int, url: str | None = None, thuvien: bool = False) -> dict | None:
+    marker = read_marker(directory)
+    if not marker or marker.get("records") != size:
+        return None
+    return marker if not thuvien or marker.get("database") == public_url(url) else None
+
+
+def measured_rate(pattern: str) -> float | None:
+    """Records/s of the largest load done here before (from the markers), for the estimates."""
+    loads = [m for d in OUT.glob(pattern) if (m := read_marker(d)) and m.get("seconds")]
+    if not loads:
+        return None
+    largest = max(loads, key=lambda m: m["records"])
+    rate = re.search(r"IMPORT_RATE end to end: ([\d,]+) records/s", largest.get("report", ""))
+    return float(rate.group(1).replace(",", "")) if rate else largest["records"] / largest["seconds"]
+
+
 def estimates(sizes: list[int], args) -> None:
+    """Print the disk, memory and time a run needs, and stop if the disk cannot hold it."""
     vendor = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
-    free = shutil.disk_usage(OUT).free
-    need = 0
-    for size in sizes:
-        need += (
-            size * (ZEBRA_BYTES_PER_RECORD + THUVIEN_BYTES_PER_RECORD[vendor] + MRC_BYTES_PER_RECORD)
-            if not (OUT / f"data-sru-{label(size)}" / MARKER).exists()
-            else 0
-        )
+    zebra_rate = measured_rate("zebra-*") or ZEBRA_RATE
+    thuvien_rate = measured_rate("data-sru-*") or THUVIEN_RATE
     levels = len(args.concurrency) * len(args.protocols) * 2
-    per_level = (args.seconds or 20) + 8  # warm-up round and connection set-up
+    per_level = (args.requests / 150 if args.requests else args.seconds) + 5  # + warm-up round, connections
+    measuring = levels * per_level + (3 * (args.seconds + 10) if args.profile else 0)
+    need = 0.0
     print(
-        f"estimates: disk {gb(need)} for what is not built yet (free: {gb(free)}); memory: zebraidx "
-        f"≤ 0.6 GB (memMax 512), thuvien import ≈ 0.3 GB + 2 preparing processes, servers < 1 GB"
+        f"estimates (load rates: Zebra {zebra_rate:,.0f}, thuvien {thuvien_rate:,.0f} records/s, "
+        f"{'measured here before' if measured_rate('zebra-*') else 'typical of this machine'}):"
     )
     for size in sizes:
-        built = [
-            name
-            for name, d in (
-                ("Zebra", OUT / f"zebra-{label(size)}"),
-                ("thuvien", OUT / f"data-sru-{label(size)}"),
-            )
-            if args.reuse and read_marker(d)
-        ]
-        load = (0 if "Zebra" in built else size / ZEBRA_RATE) + (
-            0 if "thuvien" in built else size / THUVIEN_RATE
+        url = thuvien_database(size)
+        corpus = (OUT / f"bib_{label(size)}.mrc").exists()
+        zebra = args.reuse and loaded(zebra_dir(size), size)
+        thuvien = args.reuse and loaded(thuvien_dir(size, url), size, url, thuvien=True)
+        disk = (
+            (0 if corpus else size * MRC_BYTES_PER_RECORD)
+            + (0 if zebra else size * ZEBRA_BYTES_PER_RECORD)
+            + (0 if thuvien else size * THUVIEN_BYTES_PER_RECORD[vendor])
         )
+        need += disk
+        load = (0 if corpus else size / 5_000) + (0 if zebra else size / zebra_rate)
+        load += 0 if thuvien else size / thuvien_rate
+        reused = [name for name, done in (("corpus", corpus), ("Zebra", zebra), ("thuvien", thuvien)) if done]
         print(
-            f"  {label(size)}: load ≈ {duration(load)}"
-            f"{' (reusing ' + ', '.join(built) + ')' if built else ''}, "
-            f"measurement ≈ {duration(levels * per_level + (60 if args.profile else 0))}"
+            f"  {label(size)}: disk {gb(disk)}, build ≈ {duration(load)}"
+            f"{' (reusing ' + ', '.join(reused) + ')' if reused else ''}, measuring ≈ {duration(measuring)}"
         )
+    free = shutil.disk_usage(OUT).free
+    print(
+        f"  disk needed {gb(need)} of {gb(free)} free; memory: zebraidx ≤ 0.6 GB (memMax 512), the import "
+        f"≈ 0.3 GB and its preparing processes, each server < 1 GB (peaks printed below)"
+    )
     if need > free * 0.9:
         sys.exit("not enough free disk for these sizes")
 
 
 def build_zebra(size: int, mrc: Path, reuse: bool) -> tuple[Path, dict]:
-    directory = OUT / f"zebra-{label(size)}"
-    marker = read_marker(directory)
-    if reuse and marker and marker.get("records") == size:
+    directory = zebra_dir(size)
+    marker = loaded(directory, size)
+    if reuse and marker:
         return directory, marker
     if directory.exists():
         shutil.rmtree(directory)
@@ -210,9 +238,9 @@ def build_zebra(size: int, mrc: Path, reuse: bool) -> tuple[Path, dict]:
 
 
 def build_thuvien(size: int, mrc: Path, reuse: bool, url: str | None) -> tuple[Path, dict]:
-    directory = OUT / f"data-sru-{label(size)}{'-pg' if url else ''}"
-    marker = read_marker(directory)
-    if reuse and marker and marker.get("records") == size and marker.get("database") == public_url(url):
+    directory = thuvien_dir(size, url)
+    marker = loaded(directory, size, url, thuvien=True)
+    if reuse and marker:
         return directory, marker
     env = {**os.environ}
     if url:
@@ -608,26 +636,37 @@ def describe(args) -> str:
 
 # --- profile --------------------------------------------------------------------------------------
 
-# Phases of an SRU request, recognised in the sampled stacks; the deepest frame that matches one wins.
+# Phases of a request, recognised in the sampled stacks (root to leaf): the deepest frame that matches
+# one wins, except that work done for the record fetch or the rendering stays theirs.
+CONNECT = "database connection opened and closed (per request)"
+FETCH = "record fetch (ORM, database)"
+MARCXML = "MARCXML rendering"
+ISO2709 = "ISO 2709 rendering"
 PHASES = [
-    ("record fetch (ORM, database)", re.compile(r"^(records|_copies) .*search/structured\.py|django/db/|sqlite3|psycopg")),
-    ("MARCXML rendering", re.compile(r"^(marcxml|_marc_dict|iso2709|render\w*) |oaipmh/provider\.py|/lxml/")),
+    (CONNECT, re.compile(r"^\S*(get_new_connection|_close|init_connection_state|close_if_unusable_or_obsolete|connect) .*django/db/")),
+    (FETCH, re.compile(r"^(records|_copies) .*search/structured\.py|django/db/|sqlite3|psycopg")),
+    (MARCXML, re.compile(r"^(marcxml|_marc_dict) |oaipmh/provider\.py|/lxml/")),
+    (ISO2709, re.compile(r"^(iso2709|encode_iso2709|record_from_dict) |interop/marc/|/pymarc/")),
     ("index search (compile, Tantivy, ids)", re.compile(r"^(run|count|compile|_\w+) .*search/(structured|index|query)\.py|lib/vn_text")),
-    ("CQL parsing", re.compile(r"(?i)^\w*(cql|parse)\w* .*interop/sru/|/cql\.py")),
-    ("SRU view (parameters, envelope)", re.compile(r"interop/sru/")),
+    ("CQL parsing", re.compile(r"interop/sru/cql\.py")),
+    ("SRU parameters and envelope", re.compile(r"interop/sru/")),
+    ("Z39.50 BER, APDUs, RPN", re.compile(r"interop/z3950/(ber|pdu|rpn|bib1|charneg)\.py")),
+    ("Z39.50 session and service", re.compile(r"interop/z3950/")),
 ]  # fmt: skip
+REST = "the rest: server loop (granian / asyncio, threads), WSGI, Django"
+# Leaf frames of threads blocked in C (select, an empty work queue) that py-spy still counts as busy.
+WAITING = "waiting: event-loop select, idle pool threads"
+BLOCKED = re.compile(r"^(\w*Selector\.select|_worker) \((selectors|concurrent/futures/thread)\.py")
 
 
 def classify(frames: list[str]) -> str:
-    phase = "HTTP server, WSGI, Django (middleware, request, response)"
+    if frames and BLOCKED.search(frames[-1]):
+        return WAITING
+    phase = REST
     for frame in frames:
         for name, pattern in PHASES:
             if pattern.search(frame):
-                # The record fetch and rendering run inside the view: they stay theirs even if a later
-                # frame of the same stack looks like index work (e.g. folding inside rendering).
-                if phase in ("record fetch (ORM, database)", "MARCXML rendering") and name.startswith(
-                    "index"
-                ):
+                if phase in (FETCH, MARCXML, ISO2709) and name not in (CONNECT, FETCH):
                     break
                 phase = name
                 break
@@ -635,23 +674,24 @@ def classify(frames: list[str]) -> str:
 
 
 def find_py_spy() -> str | None:
-    return shutil.which("py-spy") or (str(Path(sys.executable).with_name("py-spy")) if Path(sys.executable).with_name("py-spy").exists() else None)  # fmt: skip
+    beside = Path(sys.executable).with_name("py-spy")
+    return shutil.which("py-spy") or (str(beside) if beside.exists() else None)
 
 
-def profile_server(web: Server, port: int, queries: list[dict], args) -> None:
-    """Sample thuvien's web workers with py-spy during an SRU run at concurrency 2."""
+def profile_server(server: Server, make_client, what: str, queries: list[dict], args) -> None:
+    """Sample SERVER's processes with py-spy while clients run WHAT at concurrency 2; print where time goes."""
     spy = find_py_spy()
     if spy is None:
         print("py-spy is not installed (pip install py-spy): no sampling of the server's processes")
         return
-    raw = Path(tempfile.mkstemp(prefix="sru-spy-", suffix=".txt", dir=OUT)[1])
+    raw = Path(tempfile.mkstemp(prefix="spy-", suffix=".txt", dir=OUT)[1])
     seconds = max(5, int(args.seconds))
     spy_run = subprocess.Popen(
         [
             spy,
             "record",
             "--pid",
-            str(web.process.pid),
+            str(server.process.pid),
             "--subprocesses",
             "--format",
             "raw",
@@ -669,8 +709,8 @@ def profile_server(web: Server, port: int, queries: list[dict], args) -> None:
     )
     time.sleep(1)
     profile_args = argparse.Namespace(**{**vars(args), "seconds": seconds, "requests": 0})
-    level = run_level(functools.partial(sru_thuvien, port), queries, 2, profile_args, [web])
-    _, err = spy_run.communicate(timeout=120)
+    level = run_level(make_client, queries, 2, profile_args, [server])
+    _, err = spy_run.communicate(timeout=300)
     samples: Counter = Counter()
     leaves: Counter = Counter()
     for line in raw.read_text().splitlines():
@@ -680,23 +720,23 @@ def profile_server(web: Server, port: int, queries: list[dict], args) -> None:
         frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
         samples[classify(frames)] += int(count)
         if frames:
-            leaves[frames[-1]] += int(count)
+            leaves[re.sub(r":\d+\)$", ")", frames[-1])] += int(count)
     raw.unlink()
     total = sum(samples.values())
-    if not total:
+    if not total or not level.times:
         print(f"py-spy gathered no samples: {err.strip()[-500:]}")
         return
+    n = len(level.times)
     print(
-        f"\nwhere thuvien's SRU time goes at concurrency 2 (py-spy, {total:,} samples of busy threads in the "
-        f"web workers over {seconds} s; {level.rate:,.0f} requests/s while sampled, p95 "
-        f"{percentile(level.times, 95):.1f} ms; server CPU {level.server_cpu * 1000 / len(level.times):.2f} "
-        f"ms/request)\n"
+        f"\nwhere thuvien's {what} time goes at concurrency 2 (py-spy in {server.name}: {total:,} samples of "
+        f"busy threads over {seconds} s; while sampled {level.rate:,.0f} requests/s, p95 "
+        f"{percentile(level.times, 95):.1f} ms, server CPU {level.server_cpu * 1000 / n:.2f} ms/request)\n"
     )
     print("| phase | share of samples |\n|---|---:|")
     for name, count in samples.most_common():
         print(f"| {name} | {count / total:.0%} |")
     print("\nbusiest functions (self time):\n\n| function | share |\n|---|---:|")
-    for name, count in leaves.most_common(15):
+    for name, count in leaves.most_common(12):
         print(f"| `{name}` | {count / total:.1%} |")
 
 
@@ -778,7 +818,8 @@ def in_process(data_dir: Path) -> None:
     total = sum(times)
     n = len(times)
     print(
-        f"\nin-process /sru (Django test client, one thread, {n} requests): p50 {percentile(times, 50):.2f} ms, "
+        f"\nin-process /sru (Django test client, one thread, {n} requests; the test client keeps its "
+        f"database connection between requests): p50 {percentile(times, 50):.2f} ms, "
         f"p95 {percentile(times, 95):.2f} ms, mean {total / n:.2f} ms\n"
     )
     print("| step | ms per request | share | calls per request |\n|---|---:|---:|---:|")
@@ -910,10 +951,15 @@ def main() -> None:
                 if z and t:
                     compare_hits(queries, z.hits, t.hits, "SRU" if protocol == "sru" else "Z39.50")
             print_tables(results, args, size)
-            if args.profile and "thuvien" in engines and "sru" in args.protocols:
-                profile_server(web, web.port, queries, args)
+            if args.profile and "thuvien" in engines:
+                if "sru" in args.protocols:
+                    profile_server(web, functools.partial(sru_thuvien, web.port), "SRU", queries, args)
+                if z3950 and "z3950" in args.protocols:
+                    opener = functools.partial(Z3950Session, z3950.port, args.database)
+                    profile_server(z3950, opener, "Z39.50", queries, args)
                 web.stop()
-                profile_in_process(data_dir, url)
+                if "sru" in args.protocols:
+                    profile_in_process(data_dir, url)
         finally:
             for server in (zebra, web, z3950):
                 if server:
