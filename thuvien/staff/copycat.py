@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from thuvien.interop.copycat import actions, queries
 from thuvien.interop.copycat.models import CopyTarget
-from thuvien.interop.copycat.search import TargetSpec, decode, search_many, target_errors, test_target
+from thuvien.interop.copycat.search import TargetSpec, check_target, decode, search_many, target_errors
 from thuvien.interop.copycat.translate import KINDS, QueryError, cql, pqf
 from thuvien.staff.views import staff_required
 
@@ -242,7 +242,7 @@ def target_test(request, code: str):
     if not queries.usable_targets(request.user).filter(pk=target.pk).exists():
         raise PermissionDenied
     try:
-        said = test_target(TargetSpec.from_target(target))
+        said = check_target(TargetSpec.from_target(target))
     except target_errors() as exc:
         messages.error(
             request,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from thuvien.interop.copycat import translate
 from thuvien.interop.copycat.sru_client import SRUError, search_retrieve
 from thuvien.interop.marc import ParsedRecord, extract, read_marc
+from thuvien.interop.z3950.client import Z3950Client, Z3950Error
 
 __all__ = [
     "Hit",
@@ -29,7 +30,7 @@ __all__ = [
     "search_many",
     "search_one",
     "target_errors",
-    "test_target",
+    "check_target",
 ]
 
 logger = logging.getLogger("thuvien.copycat")
@@ -214,26 +215,32 @@ def decode(raw: bytes, *, position: int, syntax: str, encoding: str) -> Hit:
     return hit
 
 
-def _fetch_z3950(spec: TargetSpec, kind: str, text: str, maximum: int, timeout: float, result: TargetResult):
-    from thuvien.interop.z3950.client import Z3950Client
-
-    result.query = translate.pqf(kind, text)
-    with Z3950Client(
+def _z3950_client(spec: TargetSpec, timeout: float) -> Z3950Client:
+    return Z3950Client(
         spec.host,
         spec.port,
         spec.database,
         user=spec.user or None,
         password=spec.password or None,
         timeout=timeout,
+        # UTF-8 is negotiated unless the target is known to keep MARC-8: those records are read
+        # here as they are stored (the reader recomposes Vietnamese letters the way MARC-8 needs),
+        # not through the target's conversion.
+        charset="MARC-8" if spec.charset == "marc-8" else "UTF-8",
         allow_private=spec.allow_private,
-    ) as client:
+    )
+
+
+def _fetch_z3950(spec: TargetSpec, kind: str, text: str, maximum: int, timeout: float, result: TargetResult):
+    result.query = translate.pqf(kind, text)
+    with _z3950_client(spec, timeout) as client:
         result.total = client.search(result.query)
         records = (
             client.present(start=1, count=min(result.total, maximum), syntax=spec.syntax)
             if result.total
             else []
         )
-        result.notes += [str(d) for d in getattr(client, "last_diagnostics", None) or []]
+        result.notes += [str(d) for d in client.last_diagnostics]
     return records
 
 
@@ -254,13 +261,8 @@ def _fetch_sru(spec: TargetSpec, kind: str, text: str, maximum: int, timeout: fl
 
 
 def target_errors() -> tuple[type[Exception], ...]:
-    """The exceptions a target's failure may raise (the Z39.50 client's when it is installed)."""
-    errors: tuple[type[Exception], ...] = (SRUError, translate.QueryError, OSError)
-    try:
-        from thuvien.interop.z3950.client import Z3950Error
-    except ImportError:
-        return errors
-    return (*errors, Z3950Error)
+    """The exceptions a target's failure may raise, each with a message for staff."""
+    return (SRUError, Z3950Error, translate.QueryError, OSError)
 
 
 def search_one(
@@ -324,7 +326,7 @@ def search_many(
     return out
 
 
-def test_target(spec: TargetSpec, *, timeout: float | None = None) -> str:
+def check_target(spec: TargetSpec, *, timeout: float | None = None) -> str:
     """Connect to SPEC and ask it something harmless; return what it said, or raise with the reason."""
     timeout = float(timeout or settings.COPYCAT_TIMEOUT)
     if spec.protocol == "sru":
@@ -343,14 +345,10 @@ def test_target(spec: TargetSpec, *, timeout: float | None = None) -> str:
         return _("Máy chủ SRU trả lời (phiên bản %(version)s).") % {
             "version": found.version or spec.sru_version
         }
-    from thuvien.interop.z3950.client import Z3950Client, Z3950Error
-
-    with Z3950Client(
-        spec.host, spec.port, spec.database, user=spec.user or None, password=spec.password or None,
-        timeout=timeout, allow_private=spec.allow_private,
-    ) as client:  # fmt: skip
+    with _z3950_client(spec, timeout) as client:
         info = client.target_info or {}
-        name = " ".join(str(info.get(k) or "") for k in ("name", "version")).strip() or "?"
+        name = " ".join(str(info.get(k) or "") for k in ("implementation_name", "implementation_version"))
+        name = name.strip() or "?"
         try:
             hits = client.search(translate.pqf("any", "test"))
         except Z3950Error as exc:
