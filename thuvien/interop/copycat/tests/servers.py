@@ -42,7 +42,8 @@ def _modules() -> str:
     return found[0] if found else ""
 
 
-def _wait(port: int, process: subprocess.Popen, log: Path, what: str) -> None:
+def wait_for(port: int, process: subprocess.Popen, log: Path, what: str) -> None:
+    """Wait until PROCESS listens on PORT; fail the test with the end of its LOG if it does not."""
     deadline = time.monotonic() + 15
     while True:
         try:
@@ -103,7 +104,7 @@ def zebra(directory: Path, records: bytes, *, encoding: str = "utf-8"):
         ["zebrasrv", "-f", "yazgfs.xml", "-l", str(log)], cwd=directory, start_new_session=True
     )
     try:
-        _wait(port, process, log, "zebrasrv")
+        wait_for(port, process, log, "zebrasrv")
         yield port
     finally:
         stop(process)
@@ -120,7 +121,7 @@ def ztest(directory: Path):
         ["yaz-ztest", "-l", str(log), f"tcp:127.0.0.1:{port}"], cwd=directory, start_new_session=True
     )
     try:
-        _wait(port, process, log, "yaz-ztest")
+        wait_for(port, process, log, "yaz-ztest")
         yield port
     finally:
         stop(process)
