@@ -26,6 +26,8 @@ pytestmark = pytest.mark.skipif(
     shutil.which("yaz-client") is None, reason="yaz-client (Debian package yaz) is not installed"
 )
 
+# yaz-client speaks SRW (SOAP) to an http target unless told to use SRU over GET.
+SRU_SETUP = ["sru get 1.2", "querytype cql"]
 CQL_FIELDS = {"dc.title": "title", "dc.creator": "author", "dc.subject": "subject", "cql.serverChoice": None}
 
 
@@ -151,7 +153,7 @@ def test_z3950_hit_counts_agree_with_the_opac(node, queries, opac_counts):
 
 def test_sru_hit_counts_agree_with_the_opac(node, queries, opac_counts):
     base, _port = node
-    outputs = yaz(f"{base}/sru", ["querytype cql", *[f"find {q['cql']}" for q in queries]])[1:]
+    outputs = yaz(f"{base}/sru", SRU_SETUP + [f"find {q['cql']}" for q in queries])[len(SRU_SETUP) :]
     _compare(queries, opac_counts, outputs, "cql")
 
 
@@ -161,6 +163,6 @@ def test_yaz_client_presents_marc_records_over_both_protocols(node):
     assert (hits(z[0]) or 0) > 3
     assert "245" in z[1] and "Record type: USmarc" in z[1]
     assert "<record" in z[3] and 'tag="245"' in z[3]
-    s = yaz(f"{base}/sru", ["querytype cql", "find dc.title=jazz", "show 1+2"])
-    assert (hits(s[1]) or 0) > 3
-    assert s[2].count("<record") >= 2 and 'tag="245"' in s[2]
+    s = yaz(f"{base}/sru", [*SRU_SETUP, "find dc.title=jazz", "show 1+2"])[len(SRU_SETUP) :]
+    assert (hits(s[0]) or 0) > 3
+    assert s[1].count("<record") >= 2 and 'tag="245"' in s[1]
