@@ -47,6 +47,7 @@ COMPLEX_ATTRIBUTE_UNSUPPORTED = 246
 MALFORMED_APDU = 1001
 INIT_BAD_USER_OR_PASSWORD = 1011
 INIT_AUTH_SYSTEM_ERROR = 1014
+INIT_BLOCKED_ADDRESS = 1016
 INIT_OUT_OF_RESOURCES = 1018
 RECORD_DELETED = 1028
 SCAN_TOO_MANY_TERMS = 1029
@@ -104,5 +105,6 @@ MEANINGS = {
     1001: _("thông điệp giao thức sai dạng"),
     1010: _("tên đăng nhập không đúng"),
     1011: _("tên đăng nhập hoặc mật khẩu không đúng"),
+    1016: _("địa chỉ mạng bị chặn tạm thời"),
     1028: _("biểu ghi đã bị xóa"),
 }

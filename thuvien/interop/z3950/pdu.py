@@ -398,7 +398,8 @@ def encode_init_response(response: InitResponse) -> bytes:
             )
         )
         unit = ber.seq(ber.external(DIAG_1, single=diag_format, tag=4, cls=CONTEXT))
-        user_info = ber.external(USERINFO_1, single=ber.cons(CONTEXT, 201, unit), tag=11, cls=CONTEXT)
+        # userInformationField is [11] EXTERNAL without IMPLICIT: the tag wraps a whole EXTERNAL.
+        user_info = ber.ctx(11, ber.external(USERINFO_1, single=ber.cons(CONTEXT, 201, unit)))
     return ber.cons(
         CONTEXT,
         INIT_RESPONSE,
@@ -457,7 +458,7 @@ def decode_init_response(element: Element) -> InitResponse:
     if negotiation is not None and negotiation.is_(CONTEXT, 2):
         response.charset, response.records_in_selected_charsets = charneg.read_response(negotiation)
     if (CONTEXT, 11) in fields:
-        response.diagnostic = _init_diagnostic(fields[(CONTEXT, 11)])
+        response.diagnostic = _init_diagnostic(fields[(CONTEXT, 11)].only())
     return response
 
 

@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from django.conf import settings
 from django.db import close_old_connections
 
+from thuvien.interop.sip2.ratelimit import FailureLimiter
 from thuvien.search import structured as sq
 
 from . import actions, bib1, pdu, rpn
@@ -95,6 +96,8 @@ class Target:
     def __init__(self, *, auth_mode: str | None = None, max_message: int | None = None) -> None:
         self.auth_mode = auth_mode or settings.Z3950_AUTH
         self.max_message = max_message or settings.Z3950_MAX_MESSAGE
+        # Wrong passwords per peer address: 10 in 10 minutes lock that address out for 15.
+        self.logins = FailureLimiter(10, 600.0, 900.0)
 
     # --- Init ----------------------------------------------------------------------------------
 
@@ -122,15 +125,24 @@ class Target:
         auth = request.auth
         user = auth.user if auth is not None and auth.kind in ("open", "idPass") else ""
         password = auth.password if auth is not None else ""
-        close_old_connections()
-        try:
-            login = actions.authenticate(user, password, mode=self.auth_mode, peer=session.peer)
-        finally:
+        if user and self.logins.blocked(session.peer):
+            logger.warning(
+                "z3950: session %d: login refused: too many failures from %s", session.id, session.peer
+            )
+            login = actions.Login(False, reason="blocked")
+        else:
             close_old_connections()
+            try:
+                login = actions.authenticate(user, password, mode=self.auth_mode, peer=session.peer)
+            finally:
+                close_old_connections()
+            if not login.ok and user:
+                self.logins.failure(session.peer)
         if not login.ok:
             response.result = False
+            code = d.INIT_BLOCKED_ADDRESS if login.reason == "blocked" else d.INIT_BAD_USER_OR_PASSWORD
             response.diagnostic = Diagnostic(
-                d.INIT_BAD_USER_OR_PASSWORD, "" if login.reason != "locked" else "locked"
+                code, login.reason if login.reason in ("locked", "blocked") else ""
             )
             response.charset = None
             session.closing = True

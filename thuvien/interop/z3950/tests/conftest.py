@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +126,19 @@ def raw(z3950d):
     yield open_raw
     for connection in opened:
         connection.close()
+
+
+def yaz(port: int, script: str, *options: str, cwd: Path | None = None) -> str:
+    """Run yaz-client with SCRIPT on stdin (one command a line) against the target; return what it printed."""
+    client = shutil.which("yaz-client")
+    if client is None:
+        pytest.skip("yaz-client is not installed (apt-get install yaz)")
+    done = subprocess.run(
+        [client, *options, f"tcp:127.0.0.1:{port}/Default"],
+        input=script.strip() + "\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+    return done.stdout + done.stderr

@@ -10,7 +10,7 @@ import pytest
 from thuvien.interop.z3950 import pdu
 from thuvien.interop.z3950.client import Z3950Client, Z3950Error
 from thuvien.interop.z3950.server import Config, ServerThread
-from thuvien.interop.z3950.tests.conftest import PASSWORD, Raw
+from thuvien.interop.z3950.tests.conftest import PASSWORD, Raw, yaz
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -87,6 +87,15 @@ def test_required_and_no_authentication(catalogue, provincial_librarian):
         assert _login(server.port, user="tinh", password=PASSWORD) == 1
     with ServerThread(Config(port=0, auth_mode="none")) as server:
         assert _login(server.port, user="tinh", password="anything") == 1
+
+
+def test_yaz_client_logins(catalogue, z3950d, provincial_librarian):
+    refused = yaz(z3950d.port, "find kieu", "-u", "tinh/sai")
+    assert "Connection rejected by v3 target" in refused and "code=1011" in refused
+    accepted = yaz(z3950d.port, 'find @attr 1=4 "truyen kieu"', "-u", f"tinh/{PASSWORD}")
+    assert "Connection accepted" in accepted and "Number of hits: 1" in accepted
+    with ServerThread(Config(port=0, auth_mode="required")) as server:
+        assert "Connection rejected" in yaz(server.port, "find kieu")
 
 
 def test_yaz_style_open_authentication(catalogue, raw, provincial_librarian):
