@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from thuvien.interop.copycat import translate
@@ -300,9 +301,12 @@ def search_many(
     """Search every target in SPECS at once (a thread each); return their results in SPECS' order."""
     timeout = float(timeout or settings.COPYCAT_TIMEOUT)
     results: list[TargetResult | None] = [None] * len(specs)
+    # The active language is per thread: the messages of each column in the asker's.
+    language = translation.get_language()
 
     def run(n: int, spec: TargetSpec) -> None:
-        results[n] = search_one(spec, kind, text, maximum=maximum, timeout=timeout)
+        with translation.override(language):
+            results[n] = search_one(spec, kind, text, maximum=maximum, timeout=timeout)
 
     threads = []
     for n, spec in enumerate(specs):
