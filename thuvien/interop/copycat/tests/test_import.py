@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pymarc
 import pytest
 
 from thuvien.audit.models import AuditEntry
@@ -67,3 +68,18 @@ def test_an_unreadable_record_is_refused_with_the_reason(network):
         not Record.objects.exists()
         and not AuditEntry.objects.filter(type="catalog.copycat.imported").exists()
     )
+
+
+def test_a_possible_duplicate_waits_for_review(network):
+    from thuvien.interop.oaipmh.tests.conftest import make_marc
+
+    province = make_marc("Truyện Kiều", author="Nguyễn Du", year="2015", extra=[("264", [("b", "Văn học")])])
+    province.add_field(pymarc.Field(tag="001", data="TINH-1"))
+    import_marc(province.as_marc(), library=network["prov"])
+    volume = make_marc("Truyện Kiều", author="Nguyễn Du", year="2015", extra=[("264", [("b", "Văn học")])])
+    volume["245"].add_subfield("n", "Tập 1")
+    volume.add_field(pymarc.Field(tag="001", data="KHAC-9"))
+    outcome = import_copy(volume.as_marc(), target_code="khac", library=network["commune"])
+    assert outcome.status == "review", outcome
+    assert outcome.duplicate_of == Record.objects.get(control_number="TINH-1").pk
+    assert outcome.target_record_id == outcome.record_id  # a record of its own until a cataloguer decides
