@@ -20,7 +20,8 @@ MAX_TERMS = 100
 # Past this offset a page is only searched once the count says it exists: a search engine collects
 # offset + limit hits, so an absurd startRecord must never reach it.
 COUNT_FIRST_OFFSET = 1000
-_NUMBER = re.compile(r"\d{1,18}")
+# ASCII digits only: \d would take other scripts' digits, which int() reads but XML integers refuse.
+_NUMBER = re.compile(r"[0-9]{1,18}")
 _STYLESHEET = re.compile(r"[^\s\"'<>\\]{1,512}")
 _MEDIA = {
     "application/sru+xml": "application/sru+xml; charset=utf-8",

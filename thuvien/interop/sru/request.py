@@ -45,7 +45,7 @@ KNOWN_2 = KNOWN_1 | {
 }
 # C0 controls but tab, newline and carriage return, DEL, and the two non-characters XML refuses.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_VERSION = re.compile(r"(\d{1,4})\.(\d{1,4})")
+_VERSION = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})")
 
 
 @dataclass

@@ -169,3 +169,48 @@ def catalogue(network):
     apply_outbox()
     index.refresh()
     return records
+
+
+LIVE_LIBRARY = "VN-NUT"
+LIVE_REAL = 40
+
+
+def _thuvien(env: dict, *args: str) -> str:
+    import subprocess
+
+    from thuvien.testing import THUVIEN
+
+    done = subprocess.run([str(THUVIEN), *args], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"thuvien {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def live_sru(tmp_path_factory):
+    """Another thuvien (its own SQLite) with the synthetic Vietnamese records and a few real ones: yield its /sru URL."""
+    import itertools
+
+    from thuvien.interop.marc import ParsedRecord, read_marc, write_marcxml
+    from thuvien.testing import demo_env, serving
+
+    corpus = Path(os.environ.get("THUVIEN_CORPUS") or REPO.parent / "shared/corpus")
+    if not corpus.is_dir():
+        pytest.skip("test corpus not found: set THUVIEN_CORPUS to ../shared/corpus")
+    data = tmp_path_factory.mktemp("sru-node")
+    env = demo_env(data)
+    records = []
+    for path, limit in [
+        (corpus / "marc/synthetic-vietnamese/vi_synthetic_utf8_nfc.mrc", None),
+        (corpus / "marc/_derived/real_bib_5349_utf8.mrc", LIVE_REAL),
+    ]:
+        parsed = (e.record for e in read_marc(path) if isinstance(e, ParsedRecord))
+        records += itertools.islice(parsed, limit)
+    catalogue = data / "catalogue.xml"
+    with catalogue.open("wb") as out:
+        write_marcxml(records, out)
+    _thuvien(env, "migrate", "--verbosity", "0")
+    _thuvien(env, "libraries", "add", LIVE_LIBRARY, "Thư viện tỉnh Núi", "--kind", "provincial")
+    imported = _thuvien(env, "import-marc", str(catalogue), "--library", LIVE_LIBRARY)
+    assert f"imported={len(records)}" in imported
+    with serving(env, data, timeout=60) as base:
+        yield f"{base}/sru", data
