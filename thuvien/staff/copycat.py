@@ -29,10 +29,15 @@ OUTCOME_LABELS = {
 }
 
 
+class TargetChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
 class SearchForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Tìm theo"), choices=list(KINDS.items()), initial="isbn")
     q = forms.CharField(label=gettext_lazy("Nội dung tìm"), max_length=300)
-    targets = forms.ModelMultipleChoiceField(
+    targets = TargetChoice(
         label=gettext_lazy("Máy chủ"),
         queryset=CopyTarget.objects.none(),
         required=False,
