@@ -437,6 +437,10 @@ def _clause(clause: Clause) -> sq.Term:
     text, truncation = term(clause.term, masked=masked)
     if not text.strip():
         raise CQLError(27, clause.index, _("Từ tìm trống."))
+    if len(text) > sq.MAX_TERM_CHARS:
+        raise CQLError(
+            23, str(sq.MAX_TERM_CHARS), _("Từ tìm dài quá %(n)d ký tự.") % {"n": sq.MAX_TERM_CHARS}
+        )
     return sq.Term(index, text, rel, truncation)
 
 

@@ -27,6 +27,7 @@ MESSAGES = {
     16: _("Chỉ mục không được hỗ trợ"),
     19: _("Quan hệ không được hỗ trợ"),
     20: _("Bổ ngữ quan hệ không được hỗ trợ"),
+    23: _("Từ tìm quá dài"),
     27: _("Không hỗ trợ từ tìm trống"),
     28: _("Không hỗ trợ ký tự đại diện"),
     29: _("Từ có ký tự đại diện quá ngắn"),

@@ -183,6 +183,7 @@ def test_prefix_assignments():
         ("dc.title =/respectCase kieu", 20),
         ("dc.title =/fuzzy kieu", 20),
         ('dc.title = ""', 27),
+        (f'dc.title = "{"a" * 600}"', 23),
         ("dc.title = *", 29),
         ("dc.title = ^kieu", 31),
         ("dc.title = kieu^", 31),
