@@ -230,8 +230,10 @@ def _search(node, start: int, limit: int, sort: str | None) -> tuple[int, list[i
         if limit == 0:
             return sq.count(node), []
         offset = start - 1
-        if offset >= COUNT_FIRST_OFFSET and offset >= sq.count(node):
-            return sq.count(node), []
+        if offset >= COUNT_FIRST_OFFSET:
+            total = sq.count(node)
+            if offset >= total:
+                return total, []
         return sq.run(node, offset=offset, limit=limit, sort=sort)
     except sq.QueryError as error:
         raise _Refused(from_query_error(error)) from None
@@ -292,13 +294,21 @@ def _scan(index: str, term: str, count: int, position: int) -> list[tuple[str, i
             found = found[:count]
         else:
             found = sq.scan(index, term, count, position)
-        # The term dictionary still counts records deleted from the index until its segments merge
-        # (hidden, deleted, merged ones): each term is counted again by the search a client would
-        # send for it, which sees only public records, and a term left with none is not shown.
-        counted = [(value, sq.count(sq.Term(index, value))) for value, _n in found]
     except sq.QueryError as error:
         raise _Refused(from_query_error(error)) from None
+    # The term dictionary still counts records deleted from the index until its segments merge
+    # (hidden, deleted, merged ones): each term is counted again by the search a client would
+    # send for it, which sees only public records, and a term left with none is not shown.
+    counted = [(value, _count(index, value)) for value, _n in found]
     return [(value, n) for value, n in counted if n]
+
+
+def _count(index: str, value: str) -> int:
+    try:
+        return sq.count(sq.Term(index, value))
+    except sq.QueryError:
+        # A term the index holds but a search cannot take as it is (an ISBN listed under ISSN).
+        return 0
 
 
 # --- explain ------------------------------------------------------------------------------------

@@ -65,6 +65,13 @@ def test_scan_lists_terms_with_their_counts(sru, catalogue):
     # Diacritics fold as the index does.
     creator = sru(scanClause='dc.creator = "Nguyễn"', maximumTerms="1")
     assert [t.findtext(f"{SCAN2}value") for t in creator.iter(f"{SCAN2}term")] == ["nguyen"]
+    # ISBNs are listed normalised, each with the records a search for it finds.
+    isbns = sru(scanClause="bath.isbn = 978", maximumTerms="5")
+    listed = {
+        t.findtext(f"{SCAN2}value"): t.findtext(f"{SCAN2}numberOfRecords") for t in isbns.iter(f"{SCAN2}term")
+    }
+    assert listed.get("9786041234567") == "1"
+    assert diagnostics(sru(scanClause="bath.issn = 0", maximumTerms="5")) == []
 
 
 def test_scan_diagnostics(sru, db):
