@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from . import pdu
 from .ber import BERError, Framer
@@ -251,7 +251,16 @@ class Z3950Server:
 
     async def _in_thread(self, func, *args):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, func, *args)
+        return await loop.run_in_executor(self.executor, _with_connection, func, *args)
+
+
+def _with_connection(func, *args):
+    """Run FUNC in a worker thread, dropping the thread's database connection if it went stale or bad."""
+    close_old_connections()
+    try:
+        return func(*args)
+    finally:
+        close_old_connections()
 
 
 def run(config: Config, *, ready=None) -> None:

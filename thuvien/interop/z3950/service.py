@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from thuvien.interop.sip2.ratelimit import FailureLimiter
 from thuvien.search import structured as sq
@@ -131,11 +130,7 @@ class Target:
             )
             login = actions.Login(False, reason="blocked")
         else:
-            close_old_connections()
-            try:
-                login = actions.authenticate(user, password, mode=self.auth_mode, peer=session.peer)
-            finally:
-                close_old_connections()
+            login = actions.authenticate(user, password, mode=self.auth_mode, peer=session.peer)
             if not login.ok and user:
                 self.logins.failure(session.peer)
         if not login.ok:
@@ -161,7 +156,6 @@ class Target:
     # --- Search --------------------------------------------------------------------------------
 
     def search(self, session: Session, request: pdu.SearchRequest) -> pdu.SearchResponse:
-        close_old_connections()
         try:
             return _guarded(session, self._search, request)
         except Diagnostic as diagnostic:
@@ -176,8 +170,6 @@ class Target:
                 result_set_status=3,  # none: no result set was made
                 diagnostics=[diagnostic],
             )
-        finally:
-            close_old_connections()
 
     def _search(self, session: Session, request: pdu.SearchRequest) -> pdu.SearchResponse:
         self._check_databases(request.databases)
@@ -229,7 +221,6 @@ class Target:
     # --- Present -------------------------------------------------------------------------------
 
     def present(self, session: Session, request: pdu.PresentRequest) -> pdu.PresentResponse:
-        close_old_connections()
         try:
             return _guarded(session, self._present, request)
         except Diagnostic as diagnostic:
@@ -240,8 +231,6 @@ class Target:
                 present_status=pdu.FAILURE,
                 diagnostics=[diagnostic],
             )
-        finally:
-            close_old_connections()
 
     def _present(self, session: Session, request: pdu.PresentRequest) -> pdu.PresentResponse:
         if request.refusal is not None:
@@ -333,15 +322,12 @@ class Target:
     # --- Scan and Delete -----------------------------------------------------------------------
 
     def scan(self, session: Session, request: pdu.ScanRequest) -> pdu.ScanResponse:
-        close_old_connections()
         try:
             return _guarded(session, self._scan, request)
         except Diagnostic as diagnostic:
             return pdu.ScanResponse(
                 reference_id=request.reference_id, status=6, returned=0, diagnostics=[diagnostic]
             )
-        finally:
-            close_old_connections()
 
     def _scan(self, session: Session, request: pdu.ScanRequest) -> pdu.ScanResponse:
         self._check_databases(request.databases)
