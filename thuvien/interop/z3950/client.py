@@ -213,7 +213,7 @@ class Z3950Client:
             databases=[self.database],
         )
         response = self._exchange(pdu.encode_search_request(request), pdu.SearchResponse)
-        if response.diagnostics:
+        if not response.status and response.diagnostics:
             self._hits.pop(name, None)
             raise Z3950Error.from_diagnostic(response.diagnostics[0], self.host)
         if not response.status:

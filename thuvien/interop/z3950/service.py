@@ -83,7 +83,6 @@ class Session:
     peer: str
     initialized: bool = False
     closing: bool = False
-    v3: bool = True
     charset: str | None = None
     who: str = ""
     preferred_message_size: int = 1024 * 1024
@@ -145,7 +144,6 @@ class Target:
             session.closing = True
             return response
         session.initialized = True
-        session.v3 = 3 in versions
         session.charset = response.charset
         session.who = login.who
         session.preferred_message_size = response.preferred_message_size
@@ -202,7 +200,13 @@ class Target:
         else:
             wanted, esn = 0, None
         if wanted > 0:
-            records, status = self._records(session, result_set, 1, wanted, request.syntax, esn)
+            try:
+                records, status = self._records(session, result_set, 1, wanted, request.syntax, esn)
+            except Diagnostic as diagnostic:
+                # The search stands; only the records that came with it could not be sent.
+                response.diagnostics = [diagnostic]
+                response.present_status = pdu.FAILURE
+                return response
             response.records = records
             response.returned = len(records)
             response.next_position = 1 + len(records)

@@ -126,6 +126,9 @@ def test_piggybacked_records(target, session, catalogue):
     assert medium.returned == 2 and medium.present_status == pdu.SUCCESS
     large = search(target, session, '@attr 1=4 "hoa binh"', large_set_lower_bound=2)
     assert large.returned == 0 and large.records is None
+    unsupported = search(target, session, '@attr 1=4 "hoa binh"', small_set_upper_bound=5, syntax=pdu.UNIMARC)
+    assert unsupported.status and unsupported.count == 3  # the search stands, without its records
+    assert unsupported.present_status == pdu.FAILURE and unsupported.diagnostics[0].code == 239
 
 
 def test_present_diagnostics(target, session, catalogue):
