@@ -482,7 +482,8 @@ def scan(name: str, term: str, count: int = 20, position: int = 1) -> list[tuple
     # Widen the prefix until enough terms lie on both sides of KEY: the term dictionary is only
     # reachable by prefix here, and a one-letter prefix is usually plenty.
     for prefix in dict.fromkeys([key[:2], key[:1], ""]):
-        terms = sorted(searcher.terms_with_prefix(field, prefix))
+        # Document frequencies count deleted documents until segments merge: count live ones only.
+        terms = sorted(searcher.terms_with_prefix(field, prefix, filter_query=_all_records()))
         cut = next((i for i, (t, _n) in enumerate(terms) if t >= key), len(terms))
         enough = cut >= before_needed and len(terms) - cut >= after_needed
         if enough or prefix == "":

@@ -179,3 +179,14 @@ def test_records_render_as_marcxml_iso2709_and_dc(catalogue):
     raw = sq.iso2709(kieu)
     assert raw[9:10] == b"a" and "Truyện Kiều".encode() in raw and b"B001" in raw
     assert "Truyện Kiều" in sq.dc(kieu)["title"][0]
+
+
+def test_scan_counts_only_visible_records(catalogue):
+    kieu = Record.objects.get(title="Truyện Kiều")
+    Record.objects.filter(pk=kieu.pk).update(suppressed=True)
+    enqueue([kieu.pk])
+    apply_outbox()
+    index.refresh()
+    words = dict(sq.scan("title", "k", count=50))
+    assert "kieu" not in words
+    assert words["python"] == 1
