@@ -16,7 +16,8 @@ For each size N:
    ``--workers``/``--threads``, no background worker) and ``thuvien z3950d``, each on a free port.
 4. Hit counts: how many of the 320 queries give the same number of hits on both engines, by kind,
    and a few differences (the tokenisations differ: informative, not a failure).
-5. For each protocol (SRU, Z39.50) and concurrency (1, 2, 8), Zebra then thuvien: every client thread
+5. For each protocol (SRU, Z39.50) and concurrency (1, 2, 8), Zebra then thuvien back to back (all
+   servers stay up; an idle one uses no CPU), so both see the same machine: every client thread
    opens one connection (SRU: one keep-alive ``http.client`` connection; Z39.50: one
    ``Z3950Client`` session, Init not timed), runs its share of an untimed warm-up round of the 320
    queries, then walks the 320 queries from its own offset for ``--seconds`` (or ``--requests``).
@@ -330,7 +331,7 @@ class Server:
         for pid in self.pids():
             with contextlib.suppress(OSError):
                 peaks.append(peak_rss_mb(pid))
-        return " + ".join(f"{p:,.0f}" for p in peaks if p) + " MB"
+        return " + ".join(f"{p:,.0f}" for p in peaks if p) + " MB" if any(peaks) else "–"
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -835,35 +836,35 @@ def in_process(data_dir: Path) -> None:
 # --- main -----------------------------------------------------------------------------------------
 
 
-def measure_engine(engine: str, servers: dict, queries: list[dict], args, results: dict, size: int) -> None:
+def measure(servers: dict, engines: list[str], queries: list[dict], args, results: dict) -> None:
+    """Each protocol and level, Zebra then thuvien back to back (the idle servers use no CPU meanwhile)."""
+    failed: set[tuple[str, str]] = set()
     for protocol in args.protocols:
-        if protocol == "sru":
-            opener = sru_zebra if engine == "Zebra" else sru_thuvien
-            make = functools.partial(opener, servers["sru"].port)
-            watched = [servers["sru"]]
-        else:
-            server = servers.get("z3950")
-            if server is None:
-                continue
-            database = "Default" if engine == "Zebra" else args.database
-            make = functools.partial(Z3950Session, server.port, database)
-            watched = [server]
         for concurrency in args.concurrency:
-            try:
-                level = run_level(make, queries, concurrency, args, watched)
-            except RuntimeError as exc:
-                print(f"{engine} {protocol} at concurrency {concurrency}: {exc}")
-                break
-            results[(protocol, concurrency, engine)] = level
-            count = len(level.times)
-            print(
-                f"  {engine:8} {protocol:6} c={concurrency}: {level.rate:7,.0f} requests/s, p95 "
-                f"{percentile(level.times, 95):6.2f} ms, {sum(level.errors.values())} errors; "
-                f"load {level.load_before} → {level.load_after}"
-                if count
-                else f"  {engine} {protocol} c={concurrency}: no requests",
-                flush=True,
-            )
+            for engine in engines:
+                server = servers[engine].get(protocol)
+                if server is None or (protocol, engine) in failed:
+                    continue
+                if protocol == "sru":
+                    make = functools.partial(sru_zebra if engine == "Zebra" else sru_thuvien, server.port)
+                else:
+                    database = "Default" if engine == "Zebra" else args.database
+                    make = functools.partial(Z3950Session, server.port, database)
+                try:
+                    level = run_level(make, queries, concurrency, args, [server])
+                except RuntimeError as exc:
+                    print(f"  {engine} {protocol} at concurrency {concurrency}: {exc}")
+                    failed.add((protocol, engine))
+                    continue
+                results[(protocol, concurrency, engine)] = level
+                print(
+                    f"  {engine:8} {protocol:6} c={concurrency}: {level.rate:7,.0f} requests/s, p95 "
+                    f"{percentile(level.times, 95):6.2f} ms, {sum(level.errors.values())} errors; "
+                    f"load {level.load_before} → {level.load_after}"
+                    if level.times
+                    else f"  {engine} {protocol} c={concurrency}: no requests",
+                    flush=True,
+                )
 
 
 def main() -> None:
@@ -932,18 +933,17 @@ def main() -> None:
         try:
             if "Zebra" in engines:
                 zebra.start()
-                measure_engine("Zebra", {"sru": zebra, "z3950": zebra}, queries, args, results, size)
-                print(f"  Zebra peak memory: {zebra.peak_mb()}")
-                zebra.stop()
             if "thuvien" in engines:
                 web.start()
                 if z3950:
                     z3950.start()
-                measure_engine("thuvien", {"sru": web, "z3950": z3950}, queries, args, results, size)
-                print(
-                    f"  thuvien peak memory: web {web.peak_mb()}"
-                    + (f", z3950d {z3950.peak_mb()}" if z3950 else "")
-                )
+            servers = {"Zebra": {"sru": zebra, "z3950": zebra}, "thuvien": {"sru": web, "z3950": z3950}}
+            measure(servers, engines, queries, args, results)
+            print(
+                f"  peak memory: zebrasrv {zebra.peak_mb()}; thuvien serve {web.peak_mb()}"
+                + (f"; z3950d {z3950.peak_mb()}" if z3950 else "")
+            )
+            zebra.stop()
             print()
             for protocol in args.protocols:
                 z = results.get((protocol, args.concurrency[0], "Zebra"))
