@@ -10,9 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ber, charneg
+from . import ber
+from . import fields as wire
 from .ber import CONTEXT, UNIVERSAL, BERError, Element
-from .diagnostics import BIB1_DIAG, Diagnostic
+from .diagnostics import Diagnostic
+from .fields import OPTIONS, ProtocolError, encode_diag, read_default_diag, read_diag_rec  # noqa: F401 - re-exported
+from .init import (  # noqa: F401 - re-exported
+    INIT_REQUEST,
+    INIT_RESPONSE,
+    Auth,
+    InitRequest,
+    InitResponse,
+    decode_init_request,
+    decode_init_response,
+    encode_init_request,
+    encode_init_response,
+)
 
 Z3950 = (1, 2, 840, 10003)
 USMARC = (*Z3950, 5, 10)
@@ -21,17 +34,7 @@ XML = (*Z3950, 5, 109, 10)
 APPLICATION_XML = (*Z3950, 5, 109, 11)
 UNIMARC = (*Z3950, 5, 1)
 OPAC = (*Z3950, 5, 102)
-USERINFO_1 = (*Z3950, 10, 3)
-DIAG_1 = (*Z3950, 4, 2)
 
-OPTIONS = [
-    "search", "present", "delSet", "resourceReport", "triggerResourceCtrl", "resourceCtrl", "accessCtrl",
-    "scan", "sort", "", "extendedServices", "level-1Segmentation", "level-2Segmentation",
-    "concurrentOperations", "namedResultSets", "encapsulation", "resultCount", "negotiationModel",
-    "duplicateDetection", "queryType104", "pQESCorrection", "stringSchema",
-]  # fmt: skip
-
-INIT_REQUEST, INIT_RESPONSE = 20, 21
 SEARCH_REQUEST, SEARCH_RESPONSE = 22, 23
 PRESENT_REQUEST, PRESENT_RESPONSE = 24, 25
 DELETE_REQUEST, DELETE_RESPONSE = 26, 27
@@ -45,49 +48,6 @@ FINISHED, SHUTDOWN, SYSTEM_PROBLEM, RESOURCES, SECURITY_VIOLATION, PROTOCOL_ERRO
 
 # Present status.
 SUCCESS, PARTIAL_MESSAGE_SIZE, FAILURE = 0, 2, 5
-
-
-class ProtocolError(Exception):
-    """The message is BER but not an APDU this package can read (answered with a Close)."""
-
-
-@dataclass
-class Auth:
-    kind: str  # open | idPass | anonymous | other
-    user: str = ""
-    password: str = ""
-    group: str = ""
-
-
-@dataclass
-class InitRequest:
-    reference_id: bytes | None = None
-    versions: set[int] = field(default_factory=lambda: {1, 2, 3})
-    options: set[str] = field(default_factory=set)
-    preferred_message_size: int = 1024 * 1024
-    exceptional_record_size: int = 1024 * 1024
-    auth: Auth | None = None
-    implementation_id: str = ""
-    implementation_name: str = ""
-    implementation_version: str = ""
-    charsets: list[str] | None = None  # the proposed character sets, in order; None: no negotiation
-    records_in_selected_charsets: bool | None = None
-
-
-@dataclass
-class InitResponse:
-    reference_id: bytes | None = None
-    versions: set[int] = field(default_factory=lambda: {1, 2, 3})
-    options: set[str] = field(default_factory=set)
-    preferred_message_size: int = 1024 * 1024
-    exceptional_record_size: int = 1024 * 1024
-    result: bool = True
-    implementation_id: str = ""
-    implementation_name: str = ""
-    implementation_version: str = ""
-    charset: str | None = None  # the selected character set; None: no negotiation in force
-    records_in_selected_charsets: bool | None = None
-    diagnostic: Diagnostic | None = None  # why the Init was refused (userInformationField)
 
 
 @dataclass
@@ -190,278 +150,6 @@ class Close:
     message: str | None = None
 
 
-# --- helpers -------------------------------------------------------------------------------------
-
-
-def _text(element: Element) -> str:
-    return element.text("utf-8")
-
-
-def _string(tag: int, value: str) -> bytes:
-    return ber.string(value, tag, CONTEXT)
-
-
-def _ref(reference_id: bytes | None) -> bytes | None:
-    return ber.octets(reference_id, 2, CONTEXT) if reference_id is not None else None
-
-
-def _bits_to_set(element: Element, names: list[str]) -> set[str]:
-    return {names[i] for i, on in enumerate(element.bits()) if on and i < len(names)}
-
-
-def _options_bits(options: set[str]) -> bytes:
-    flags = [name in options and bool(name) for name in OPTIONS]
-    return ber.bits(flags, 4, CONTEXT)
-
-
-def _version_bits(versions: set[int]) -> bytes:
-    return ber.bits([v in versions for v in (1, 2, 3)], 3, CONTEXT)
-
-
-def _versions(element: Element) -> set[int]:
-    return {i + 1 for i, on in enumerate(element.bits()) if on}
-
-
-def _required(fields: dict, tag: int, what: str) -> Element:
-    found = fields.get((CONTEXT, tag))
-    if found is None:
-        raise ProtocolError(f"{what} missing")
-    return found
-
-
-def _optional_int(fields: dict, tag: int) -> int | None:
-    found = fields.get((CONTEXT, tag))
-    return found.integer() if found is not None else None
-
-
-def _esn(element: Element | None) -> str | None:
-    """Read ElementSetNames (explicitly tagged by the caller): the generic name or the first database's."""
-    if element is None:
-        return None
-    choice = element.only()
-    if choice.is_(CONTEXT, 0):
-        return _text(choice)
-    if choice.is_(CONTEXT, 1):
-        for pair in choice.kids():
-            kids = pair.kids()
-            if len(kids) == 2:
-                return _text(kids[1])
-        return None
-    raise ProtocolError("bad ElementSetNames")
-
-
-def _database_names(element: Element) -> list[str]:
-    return [_text(k) for k in element.kids() if k.is_(CONTEXT, 105)]
-
-
-# --- diagnostics ---------------------------------------------------------------------------------
-
-
-def encode_diag(diagnostic: Diagnostic, tag: int | None = None, v3: bool = True) -> bytes:
-    """Encode a DefaultDiagFormat (as a SEQUENCE, or implicitly tagged TAG)."""
-    parts = (
-        ber.oid(BIB1_DIAG),
-        ber.integer(diagnostic.code),
-        ber.string(diagnostic.addinfo or "", ber.GENERAL_STRING if v3 else ber.VISIBLE_STRING),
-    )
-    return ber.cons(CONTEXT, tag, *parts) if tag is not None else ber.seq(*parts)
-
-
-def read_default_diag(element: Element) -> Diagnostic:
-    code = 0
-    addinfo = ""
-    for kid in element.kids():
-        if kid.is_(UNIVERSAL, ber.INTEGER):
-            code = kid.integer()
-        elif kid.cls == UNIVERSAL and kid.tag in (ber.VISIBLE_STRING, ber.GENERAL_STRING, 12, 19, 20, 22):
-            addinfo = _text(kid)
-    return Diagnostic(code, addinfo)
-
-
-def read_diag_rec(element: Element) -> Diagnostic:
-    """Read a DiagRec: the default format, or an external one (reported as code 0 with its OID)."""
-    if element.is_(UNIVERSAL, ber.SEQUENCE):
-        return read_default_diag(element)
-    if element.is_(UNIVERSAL, ber.EXTERNAL):
-        external = ber.read_external(element)
-        return Diagnostic(0, ".".join(map(str, external.direct or ())))
-    raise BERError(f"unexpected DiagRec {element!r}")
-
-
-# --- Init ----------------------------------------------------------------------------------------
-
-
-def _auth(element: Element) -> Auth:
-    choice = element.only()
-    if choice.is_(UNIVERSAL, ber.VISIBLE_STRING) or choice.is_(UNIVERSAL, ber.GENERAL_STRING):
-        text = _text(choice)
-        # "user/password" is how YAZ and most clients send an open authentication string.
-        user, _sep, password = text.partition("/")
-        return Auth("open", user, password)
-    if choice.is_(UNIVERSAL, ber.SEQUENCE):
-        fields = choice.fields()
-        get = {tag: _text(fields[(CONTEXT, tag)]) for tag in (0, 1, 2) if (CONTEXT, tag) in fields}
-        return Auth("idPass", get.get(1, ""), get.get(2, ""), get.get(0, ""))
-    if choice.is_(UNIVERSAL, ber.NULL):
-        return Auth("anonymous")
-    return Auth("other")
-
-
-def decode_init_request(element: Element) -> InitRequest:
-    fields = element.fields()
-    request = InitRequest(
-        reference_id=_reference_id(fields),
-        versions=_versions(_required(fields, 3, "protocolVersion")),
-        options=_bits_to_set(_required(fields, 4, "options"), OPTIONS) - {""},
-        preferred_message_size=_required(fields, 5, "preferredMessageSize").integer(),
-        exceptional_record_size=_required(fields, 6, "exceptionalRecordSize").integer(),
-    )
-    if (CONTEXT, 7) in fields:
-        request.auth = _auth(fields[(CONTEXT, 7)])
-    for tag, name in (
-        (110, "implementation_id"),
-        (111, "implementation_name"),
-        (112, "implementation_version"),
-    ):
-        if (CONTEXT, tag) in fields:
-            setattr(request, name, _text(fields[(CONTEXT, tag)])[:200])
-    negotiation = charneg.find(fields.get((CONTEXT, 201)))
-    if negotiation is not None and negotiation.is_(CONTEXT, 1):
-        request.charsets, request.records_in_selected_charsets = charneg.read_proposal(negotiation)
-    return request
-
-
-def _reference_id(fields: dict) -> bytes | None:
-    found = fields.get((CONTEXT, 2))
-    return found.octets()[:512] if found is not None else None
-
-
-def encode_init_request(request: InitRequest) -> bytes:
-    auth = None
-    if request.auth is not None:
-        a = request.auth
-        if a.kind == "open":
-            inner = ber.string(f"{a.user}/{a.password}" if a.password else a.user, ber.VISIBLE_STRING)
-        elif a.kind == "anonymous":
-            inner = ber.null()
-        else:
-            inner = ber.seq(
-                _string(0, a.group) if a.group else None,
-                _string(1, a.user) if a.user else None,
-                _string(2, a.password) if a.password else None,
-            )
-        auth = ber.ctx(7, inner)
-    other = None
-    if request.charsets:
-        proposal = ber.cons(
-            CONTEXT,
-            1,
-            ber.cons(CONTEXT, 1, *(charneg.charset_choice(name) for name in request.charsets)),
-            ber.boolean(True, 3, CONTEXT) if request.records_in_selected_charsets else None,
-        )
-        other = charneg.other_info(proposal)
-    return ber.cons(
-        CONTEXT,
-        INIT_REQUEST,
-        _ref(request.reference_id),
-        _version_bits(request.versions),
-        _options_bits(request.options),
-        ber.integer(request.preferred_message_size, 5, CONTEXT),
-        ber.integer(request.exceptional_record_size, 6, CONTEXT),
-        auth,
-        _string(110, request.implementation_id) if request.implementation_id else None,
-        _string(111, request.implementation_name) if request.implementation_name else None,
-        _string(112, request.implementation_version) if request.implementation_version else None,
-        other,
-    )
-
-
-def encode_init_response(response: InitResponse) -> bytes:
-    other = None
-    if response.charset is not None:
-        negotiation = ber.cons(
-            CONTEXT,
-            2,
-            ber.ctx(1, charneg.charset_choice(response.charset)),
-            ber.boolean(bool(response.records_in_selected_charsets), 3, CONTEXT)
-            if response.records_in_selected_charsets is not None
-            else None,
-        )
-        other = charneg.other_info(negotiation)
-    user_info = None
-    if response.diagnostic is not None:
-        # UserInfo-1 (an OtherInformation) holding one diag-1 DiagnosticFormat: how YAZ and ZOOM
-        # clients learn why an Init was refused.
-        diag_format = ber.seq(
-            ber.seq(
-                ber.ctx(1, encode_diag(response.diagnostic, tag=1)), _string(2, response.diagnostic.addinfo)
-            )
-        )
-        unit = ber.seq(ber.external(DIAG_1, single=diag_format, tag=4, cls=CONTEXT))
-        # userInformationField is [11] EXTERNAL without IMPLICIT: the tag wraps a whole EXTERNAL.
-        user_info = ber.ctx(11, ber.external(USERINFO_1, single=ber.cons(CONTEXT, 201, unit)))
-    return ber.cons(
-        CONTEXT,
-        INIT_RESPONSE,
-        _ref(response.reference_id),
-        _version_bits(response.versions),
-        _options_bits(response.options),
-        ber.integer(response.preferred_message_size, 5, CONTEXT),
-        ber.integer(response.exceptional_record_size, 6, CONTEXT),
-        ber.boolean(response.result, 12, CONTEXT),
-        _string(110, response.implementation_id) if response.implementation_id else None,
-        _string(111, response.implementation_name) if response.implementation_name else None,
-        _string(112, response.implementation_version) if response.implementation_version else None,
-        user_info,
-        other,
-    )
-
-
-def _init_diagnostic(user_info: Element) -> Diagnostic | None:
-    try:
-        external = ber.read_external(user_info)
-        if external.direct != USERINFO_1 or external.single is None:
-            return None
-        for unit in external.single.kids():
-            info = unit.find(CONTEXT, 4)
-            if info is None:
-                continue
-            diag = ber.read_external(info)
-            if diag.direct == DIAG_1 and diag.single is not None:
-                for entry in diag.single.kids():
-                    wrapped = entry.find(CONTEXT, 1)
-                    if wrapped is not None and wrapped.only().is_(CONTEXT, 1):
-                        return read_default_diag(wrapped.only())
-    except BERError:
-        return None
-    return None
-
-
-def decode_init_response(element: Element) -> InitResponse:
-    fields = element.fields()
-    response = InitResponse(
-        reference_id=_reference_id(fields),
-        versions=_versions(_required(fields, 3, "protocolVersion")),
-        options=_bits_to_set(_required(fields, 4, "options"), OPTIONS) - {""},
-        preferred_message_size=_required(fields, 5, "preferredMessageSize").integer(),
-        exceptional_record_size=_required(fields, 6, "exceptionalRecordSize").integer(),
-        result=_required(fields, 12, "result").boolean(),
-    )
-    for tag, name in (
-        (110, "implementation_id"),
-        (111, "implementation_name"),
-        (112, "implementation_version"),
-    ):
-        if (CONTEXT, tag) in fields:
-            setattr(response, name, _text(fields[(CONTEXT, tag)])[:200])
-    negotiation = charneg.find(fields.get((CONTEXT, 201)))
-    if negotiation is not None and negotiation.is_(CONTEXT, 2):
-        response.charset, response.records_in_selected_charsets = charneg.read_response(negotiation)
-    if (CONTEXT, 11) in fields:
-        response.diagnostic = _init_diagnostic(fields[(CONTEXT, 11)].only())
-    return response
-
-
 # --- Search --------------------------------------------------------------------------------------
 
 
@@ -469,16 +157,16 @@ def decode_search_request(element: Element) -> SearchRequest:
     fields = element.fields()
     syntax = fields.get((CONTEXT, 104))
     return SearchRequest(
-        query=_required(fields, 21, "query").only(),
-        reference_id=_reference_id(fields),
-        small_set_upper_bound=_required(fields, 13, "smallSetUpperBound").integer(),
-        large_set_lower_bound=_required(fields, 14, "largeSetLowerBound").integer(),
-        medium_set_present_number=_required(fields, 15, "mediumSetPresentNumber").integer(),
-        replace=_required(fields, 16, "replaceIndicator").boolean(),
-        result_set_name=_text(_required(fields, 17, "resultSetName")),
-        databases=_database_names(_required(fields, 18, "databaseNames")),
-        small_set_element_set=_esn(fields.get((CONTEXT, 100))),
-        medium_set_element_set=_esn(fields.get((CONTEXT, 101))),
+        query=wire.required(fields, 21, "query").only(),
+        reference_id=wire.reference_id(fields),
+        small_set_upper_bound=wire.required(fields, 13, "smallSetUpperBound").integer(),
+        large_set_lower_bound=wire.required(fields, 14, "largeSetLowerBound").integer(),
+        medium_set_present_number=wire.required(fields, 15, "mediumSetPresentNumber").integer(),
+        replace=wire.required(fields, 16, "replaceIndicator").boolean(),
+        result_set_name=wire.text(wire.required(fields, 17, "resultSetName")),
+        databases=wire.database_names(wire.required(fields, 18, "databaseNames")),
+        small_set_element_set=wire.esn(fields.get((CONTEXT, 100))),
+        medium_set_element_set=wire.esn(fields.get((CONTEXT, 101))),
         syntax=syntax.oid() if syntax is not None else None,
     )
 
@@ -488,15 +176,17 @@ def encode_search_request(request: SearchRequest) -> bytes:
     return ber.cons(
         CONTEXT,
         SEARCH_REQUEST,
-        _ref(request.reference_id),
+        wire.ref(request.reference_id),
         ber.integer(request.small_set_upper_bound, 13, CONTEXT),
         ber.integer(request.large_set_lower_bound, 14, CONTEXT),
         ber.integer(request.medium_set_present_number, 15, CONTEXT),
         ber.boolean(request.replace, 16, CONTEXT),
-        _string(17, request.result_set_name),
-        ber.cons(CONTEXT, 18, *(_string(105, db) for db in request.databases)),
-        ber.ctx(100, _string(0, esn)) if esn else None,
-        ber.ctx(101, _string(0, request.medium_set_element_set)) if request.medium_set_element_set else None,
+        wire.string(17, request.result_set_name),
+        ber.cons(CONTEXT, 18, *(wire.string(105, db) for db in request.databases)),
+        ber.ctx(100, wire.string(0, esn)) if esn else None,
+        ber.ctx(101, wire.string(0, request.medium_set_element_set))
+        if request.medium_set_element_set
+        else None,
         ber.oid(request.syntax, 104, CONTEXT) if request.syntax else None,
         ber.ctx(21, request.query),
     )
@@ -515,7 +205,7 @@ def _encode_records(
 
 
 def encode_name_plus_record(record: NamePlusRecord) -> bytes:
-    name = _string(0, record.database) if record.database else None
+    name = wire.string(0, record.database) if record.database else None
     if record.diagnostic is not None:
         return ber.seq(name, ber.ctx(1, ber.ctx(2, encode_diag(record.diagnostic))))
     if record.syntax == SUTRS:
@@ -537,8 +227,8 @@ def _decode_records(fields: dict) -> tuple[list[NamePlusRecord] | None, list[Dia
     for entry in fields[(CONTEXT, 28)].kids():
         parts = entry.fields()
         name = parts.get((CONTEXT, 0))
-        record = NamePlusRecord(database=_text(name) if name is not None else None)
-        choice = _required(parts, 1, "record").only()
+        record = NamePlusRecord(database=wire.text(name) if name is not None else None)
+        choice = wire.required(parts, 1, "record").only()
         if choice.is_(CONTEXT, 1):
             external = ber.read_external(choice.only())
             record.syntax = external.direct
@@ -562,7 +252,7 @@ def encode_search_response(response: SearchResponse) -> bytes:
     return ber.cons(
         CONTEXT,
         SEARCH_RESPONSE,
-        _ref(response.reference_id),
+        wire.ref(response.reference_id),
         ber.integer(response.count, 23, CONTEXT),
         ber.integer(response.returned, 24, CONTEXT),
         ber.integer(response.next_position, 25, CONTEXT),
@@ -579,13 +269,13 @@ def decode_search_response(element: Element) -> SearchResponse:
     fields = element.fields()
     records, diagnostics = _decode_records(fields)
     return SearchResponse(
-        reference_id=_reference_id(fields),
-        count=_required(fields, 23, "resultCount").integer(),
-        returned=_required(fields, 24, "numberOfRecordsReturned").integer(),
-        next_position=_required(fields, 25, "nextResultSetPosition").integer(),
-        status=_required(fields, 22, "searchStatus").boolean(),
-        result_set_status=_optional_int(fields, 26),
-        present_status=_optional_int(fields, 27),
+        reference_id=wire.reference_id(fields),
+        count=wire.required(fields, 23, "resultCount").integer(),
+        returned=wire.required(fields, 24, "numberOfRecordsReturned").integer(),
+        next_position=wire.required(fields, 25, "nextResultSetPosition").integer(),
+        status=wire.required(fields, 22, "searchStatus").boolean(),
+        result_set_status=wire.optional_int(fields, 26),
+        present_status=wire.optional_int(fields, 27),
         records=records,
         diagnostics=diagnostics,
     )
@@ -604,11 +294,11 @@ def decode_present_request(element: Element) -> PresentRequest:
         refusal = Diagnostic(243, "")  # additional ranges not supported
     return PresentRequest(
         refusal=refusal,
-        result_set=_text(_required(fields, 31, "resultSetId")),
-        start=_required(fields, 30, "resultSetStartPoint").integer(),
-        count=_required(fields, 29, "numberOfRecordsRequested").integer(),
-        reference_id=_reference_id(fields),
-        element_set=_esn(fields.get((CONTEXT, 19))),
+        result_set=wire.text(wire.required(fields, 31, "resultSetId")),
+        start=wire.required(fields, 30, "resultSetStartPoint").integer(),
+        count=wire.required(fields, 29, "numberOfRecordsRequested").integer(),
+        reference_id=wire.reference_id(fields),
+        element_set=wire.esn(fields.get((CONTEXT, 19))),
         syntax=syntax.oid() if syntax is not None else None,
     )
 
@@ -617,11 +307,11 @@ def encode_present_request(request: PresentRequest) -> bytes:
     return ber.cons(
         CONTEXT,
         PRESENT_REQUEST,
-        _ref(request.reference_id),
-        _string(31, request.result_set),
+        wire.ref(request.reference_id),
+        wire.string(31, request.result_set),
         ber.integer(request.start, 30, CONTEXT),
         ber.integer(request.count, 29, CONTEXT),
-        ber.ctx(19, _string(0, request.element_set)) if request.element_set else None,
+        ber.ctx(19, wire.string(0, request.element_set)) if request.element_set else None,
         ber.oid(request.syntax, 104, CONTEXT) if request.syntax else None,
     )
 
@@ -630,7 +320,7 @@ def encode_present_response(response: PresentResponse) -> bytes:
     return ber.cons(
         CONTEXT,
         PRESENT_RESPONSE,
-        _ref(response.reference_id),
+        wire.ref(response.reference_id),
         ber.integer(response.returned, 24, CONTEXT),
         ber.integer(response.next_position, 25, CONTEXT),
         ber.integer(response.present_status, 27, CONTEXT),
@@ -642,10 +332,10 @@ def decode_present_response(element: Element) -> PresentResponse:
     fields = element.fields()
     records, diagnostics = _decode_records(fields)
     return PresentResponse(
-        reference_id=_reference_id(fields),
-        returned=_required(fields, 24, "numberOfRecordsReturned").integer(),
-        next_position=_required(fields, 25, "nextResultSetPosition").integer(),
-        present_status=_required(fields, 27, "presentStatus").integer(),
+        reference_id=wire.reference_id(fields),
+        returned=wire.required(fields, 24, "numberOfRecordsReturned").integer(),
+        next_position=wire.required(fields, 25, "nextResultSetPosition").integer(),
+        present_status=wire.required(fields, 27, "presentStatus").integer(),
         records=records,
         diagnostics=diagnostics,
     )
@@ -658,13 +348,13 @@ def decode_scan_request(element: Element) -> ScanRequest:
     fields = element.fields()
     attribute_set = fields.get((UNIVERSAL, ber.OID))
     return ScanRequest(
-        term=_required(fields, 102, "termListAndStartPoint"),
-        reference_id=_reference_id(fields),
-        databases=_database_names(_required(fields, 3, "databaseNames")),
+        term=wire.required(fields, 102, "termListAndStartPoint"),
+        reference_id=wire.reference_id(fields),
+        databases=wire.database_names(wire.required(fields, 3, "databaseNames")),
         attribute_set=attribute_set.oid() if attribute_set is not None else None,
-        step_size=_optional_int(fields, 5),
-        count=_required(fields, 6, "numberOfTermsRequested").integer(),
-        position=_optional_int(fields, 7),
+        step_size=wire.optional_int(fields, 5),
+        count=wire.required(fields, 6, "numberOfTermsRequested").integer(),
+        position=wire.optional_int(fields, 7),
     )
 
 
@@ -672,8 +362,8 @@ def encode_scan_request(request: ScanRequest) -> bytes:
     return ber.cons(
         CONTEXT,
         SCAN_REQUEST,
-        _ref(request.reference_id),
-        ber.cons(CONTEXT, 3, *(_string(105, db) for db in request.databases)),
+        wire.ref(request.reference_id),
+        ber.cons(CONTEXT, 3, *(wire.string(105, db) for db in request.databases)),
         ber.oid(request.attribute_set) if request.attribute_set else None,
         request.term,
         ber.integer(request.step_size, 5, CONTEXT) if request.step_size is not None else None,
@@ -700,7 +390,7 @@ def encode_scan_response(response: ScanResponse) -> bytes:
     return ber.cons(
         CONTEXT,
         SCAN_RESPONSE,
-        _ref(response.reference_id),
+        wire.ref(response.reference_id),
         ber.integer(response.step_size, 3, CONTEXT) if response.step_size is not None else None,
         ber.integer(response.status, 4, CONTEXT),
         ber.integer(response.returned, 5, CONTEXT),
@@ -712,11 +402,11 @@ def encode_scan_response(response: ScanResponse) -> bytes:
 def decode_scan_response(element: Element) -> ScanResponse:
     fields = element.fields()
     response = ScanResponse(
-        reference_id=_reference_id(fields),
-        step_size=_optional_int(fields, 3),
-        status=_required(fields, 4, "scanStatus").integer(),
-        returned=_required(fields, 5, "numberOfEntriesReturned").integer(),
-        position=_optional_int(fields, 6),
+        reference_id=wire.reference_id(fields),
+        step_size=wire.optional_int(fields, 3),
+        status=wire.required(fields, 4, "scanStatus").integer(),
+        returned=wire.required(fields, 5, "numberOfEntriesReturned").integer(),
+        position=wire.optional_int(fields, 6),
     )
     entries = fields.get((CONTEXT, 7))
     if entries is not None:
@@ -742,9 +432,11 @@ def decode_delete_request(element: Element) -> DeleteRequest:
     fields = element.fields()
     names_list = fields.get((UNIVERSAL, ber.SEQUENCE))
     return DeleteRequest(
-        reference_id=_reference_id(fields),
-        all=_required(fields, 32, "deleteFunction").integer() == 1,
-        names=[_text(k) for k in names_list.kids() if k.is_(CONTEXT, 31)] if names_list is not None else [],
+        reference_id=wire.reference_id(fields),
+        all=wire.required(fields, 32, "deleteFunction").integer() == 1,
+        names=[wire.text(k) for k in names_list.kids() if k.is_(CONTEXT, 31)]
+        if names_list is not None
+        else [],
     )
 
 
@@ -755,14 +447,14 @@ def encode_delete_response(response: DeleteResponse) -> bytes:
             CONTEXT,
             1,
             *(
-                ber.seq(_string(31, name), ber.integer(status, 33, CONTEXT))
+                ber.seq(wire.string(31, name), ber.integer(status, 33, CONTEXT))
                 for name, status in response.statuses
             ),
         )
     return ber.cons(
         CONTEXT,
         DELETE_RESPONSE,
-        _ref(response.reference_id),
+        wire.ref(response.reference_id),
         ber.integer(response.status, 0, CONTEXT),
         statuses,
     )
@@ -772,9 +464,9 @@ def encode_close(close: Close) -> bytes:
     return ber.cons(
         CONTEXT,
         CLOSE,
-        _ref(close.reference_id),
+        wire.ref(close.reference_id),
         ber.integer(close.reason, 211, CONTEXT),
-        _string(3, close.message) if close.message else None,
+        wire.string(3, close.message) if close.message else None,
     )
 
 
@@ -782,9 +474,9 @@ def decode_close(element: Element) -> Close:
     fields = element.fields()
     message = fields.get((CONTEXT, 3))
     return Close(
-        reason=_required(fields, 211, "closeReason").integer(),
-        reference_id=_reference_id(fields),
-        message=_text(message)[:500] if message is not None else None,
+        reason=wire.required(fields, 211, "closeReason").integer(),
+        reference_id=wire.reference_id(fields),
+        message=wire.text(message)[:500] if message is not None else None,
     )
 
 
