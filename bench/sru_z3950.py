@@ -225,6 +225,7 @@ def build_zebra(size: int, mrc: Path, reuse: bool) -> tuple[Path, dict]:
         (directory / sub).mkdir(exist_ok=True)
     (directory / "records" / mrc.name).symlink_to(mrc.resolve())
     log = directory / "zebraidx.log"
+    print(f"indexing {mrc.name} with Zebra into {directory.name}/ (log: zebraidx.log) …", flush=True)
     started = time.perf_counter()
     for step in (["init"], ["update", "records"], ["commit"]):
         with log.open("a") as out:
@@ -255,6 +256,7 @@ def build_thuvien(size: int, mrc: Path, reuse: bool, url: str | None) -> tuple[P
             conn.execute(f'CREATE DATABASE "{name}"')
     if directory.exists():
         shutil.rmtree(directory)
+    print(f"importing {mrc.name} into thuvien ({public_url(url)}, {directory.name}/) …", flush=True)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "import_rate.py"), str(mrc), "--data-dir", str(directory)],
@@ -595,7 +597,10 @@ def ratio(a: float, b: float) -> str:
 
 
 def print_tables(results: dict, args, size: int) -> None:
-    print(f"\n{label(size)} records — each level: warm-up, then {describe(args)}; per engine\n")
+    print(
+        f"\n{label(size)} records — each level: warm-up, then {describe(args)}; per engine. Server CPU: "
+        f"zebrasrv with its forked children, thuvien's web workers or z3950d (never PostgreSQL's)\n"
+    )
     print("| protocol | conc | engine | requests | p50 ms | p95 ms | requests/s | server CPU ms/req "
           "| client CPU ms/req | errors | load before | load after |")  # fmt: skip
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|")
