@@ -178,6 +178,20 @@ def test_named_result_sets_scan_and_diagnostics(z3950d):
     assert "[239] Record syntax not supported" in out
 
 
+def test_zoom_client_as_koha_uses_it(z3950d):
+    # Koha copy-catalogues through ZOOM (Net::Z3950::ZOOM); zoomsh is ZOOM's shell.
+    zoomsh = shutil.which("zoomsh")
+    if zoomsh is None:
+        pytest.skip("zoomsh is not installed (apt-get install yaz)")
+    commands = ["set preferredRecordSyntax usmarc", "set charset UTF-8", f"connect 127.0.0.1:{z3950d}/Default",
+                'search @attr 1=4 @attr 5=1 "truyen ki"', "show 0 1", "set preferredRecordSyntax xml",
+                'search @attr 1=1003 "nguyen"', "show 0 3", "quit"]  # fmt: skip
+    done = subprocess.run([zoomsh, *commands], capture_output=True, text=True, timeout=60)
+    out = done.stdout + done.stderr
+    assert "Default: 1 hits" in out and "syntax=USmarc" in out and "245 10 $a Truyện Kiều" in out
+    assert "syntax=XML" in out and out.count("<record ") == 3
+
+
 def test_sigterm_stops_the_daemon_cleanly(daemon, node):
     # Last in this module: the other tests share the daemon.
     process, port = daemon
