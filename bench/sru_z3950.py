@@ -663,11 +663,16 @@ REST = "the rest: server loop (granian / asyncio, threads), WSGI, Django"
 # Leaf frames of threads blocked in C (select, an empty work queue) that py-spy still counts as busy.
 WAITING = "waiting: event-loop select, idle pool threads"
 BLOCKED = re.compile(r"^(\w*Selector\.select|_worker) \((selectors|concurrent/futures/thread)\.py")
+# Granian's Python frame while its Rust side iterates the Django response and writes it out.
+RESPONSE = "granian: handing the response to its Rust side (response_iter)"
+HANDOVER = re.compile(r"^(_callback_wrapper\.<locals>\._runner|ResponseIterWrap\.\w+) \(granian/wsgi\.py")
 
 
 def classify(frames: list[str]) -> str:
     if frames and BLOCKED.search(frames[-1]):
         return WAITING
+    if frames and HANDOVER.search(frames[-1]):
+        return RESPONSE
     phase = REST
     for frame in frames:
         for name, pattern in PHASES:
@@ -719,14 +724,17 @@ def profile_server(server: Server, make_client, what: str, queries: list[dict], 
     _, err = spy_run.communicate(timeout=300)
     samples: Counter = Counter()
     leaves: Counter = Counter()
+    native = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        if not frames:  # a thread with no Python frame (granian's Rust threads): py-spy cannot tell idle
+            native += int(count)
+            continue
         samples[classify(frames)] += int(count)
-        if frames:
-            leaves[re.sub(r":\d+\)$", ")", frames[-1])] += int(count)
+        leaves[re.sub(r":\d+\)$", ")", frames[-1])] += int(count)
     raw.unlink()
     total = sum(samples.values())
     if not total or not level.times:
@@ -735,8 +743,9 @@ def profile_server(server: Server, make_client, what: str, queries: list[dict], 
     n = len(level.times)
     print(
         f"\nwhere thuvien's {what} time goes at concurrency 2 (py-spy in {server.name}: {total:,} samples of "
-        f"busy threads over {seconds} s; while sampled {level.rate:,.0f} requests/s, p95 "
-        f"{percentile(level.times, 95):.1f} ms, server CPU {level.server_cpu * 1000 / n:.2f} ms/request)\n"
+        f"threads in Python code over {seconds} s, {native:,} more in threads without a Python frame left "
+        f"out; while sampled {level.rate:,.0f} requests/s, p95 {percentile(level.times, 95):.1f} ms, "
+        f"server CPU {level.server_cpu * 1000 / n:.2f} ms/request)\n"
     )
     print("| phase | share of samples |\n|---|---:|")
     for name, count in samples.most_common():
