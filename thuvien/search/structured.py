@@ -446,23 +446,20 @@ def marcxml(record: Record) -> str:
 
 def iso2709(record: Record) -> bytes:
     """Return RECORD as ISO 2709 in UTF-8 (leader/09 "a"), with an 852 per public copy."""
-    import pymarc
+    from thuvien.interop.marc.holdings import MARC_852
+    from thuvien.interop.marc.writer import encode_iso2709_json
 
-    from thuvien.interop.marc.json_form import record_from_dict
-    from thuvien.interop.marc.writer import encode_iso2709
-    from thuvien.interop.oaipmh.provider import MARC_852
-
-    marc = record_from_dict(_marc_dict(record))
     codes = MARC_852.codes
+    holdings = []
     for code, location, call_number, barcode in _copies(record):
-        subfields = [pymarc.Subfield(codes["home_library"][0], code)]
+        subfields = [{codes["home_library"][0]: code}]
         if location:
-            subfields.append(pymarc.Subfield(codes["location"][0], location))
+            subfields.append({codes["location"][0]: location})
         if call_number:
-            subfields.append(pymarc.Subfield(codes["call_number"][0], call_number))
-        subfields.append(pymarc.Subfield(codes["barcode"][0], barcode))
-        marc.add_ordered_field(pymarc.Field(tag="852", indicators=[" ", " "], subfields=subfields))
-    return encode_iso2709(marc, "utf8")
+            subfields.append({codes["call_number"][0]: call_number})
+        subfields.append({codes["barcode"][0]: barcode})
+        holdings.append(("852", {"ind1": " ", "ind2": " ", "subfields": subfields}))
+    return encode_iso2709_json(_marc_dict(record), holdings)
 
 
 def dc(record: Record) -> dict[str, list[str]]:
