@@ -902,6 +902,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="where thuvien's SRU time goes at concurrency 2"
     )
+    parser.add_argument(
+        "--estimate", action="store_true", help="print the estimates (disk, memory, time) and stop"
+    )
     parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process:
@@ -926,6 +929,8 @@ def main() -> None:
         f"zebrasrv as in shared/peers/zebra (one process); load average {loadavg()}"
     )
     estimates(sizes, args)
+    if args.estimate:
+        return
     for size in sizes:
         print(f"\n=== {size:,} records ===")
         mrc = ensure_corpus(size)
@@ -940,6 +945,7 @@ def main() -> None:
         print(
             f"thuvien import ({public_url(url)}): {rate.group(1) if rate else '?'} records/s end to end "
             f"({duration(tmark['seconds'])} with start-up), data directory {data_dir.name}"
+            + "".join(f"; {m}" for m in re.findall(r"peak memory: [^\n]*", tmark.get("report", "")))
         )
         results: dict = {}
         zebra = zebra_server(zebra_dir)
