@@ -13,9 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import os
 import signal
-import socket
 import ssl
 import threading
 import time
@@ -27,6 +25,8 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+
+from thuvien.ops import daemons
 
 from . import messages
 from .ratelimit import FailureLimiter, PinGuard
@@ -392,9 +392,7 @@ def run(backend: Backend, config: Config, *, ready=None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, server.request_stop)
-        parent = int(os.environ.get(PARENT_ENV) or 0)
-        if parent:
-            loop.create_task(_stop_when_orphaned(server, parent))
+        _watcher = daemons.watch_supervisor(server.request_stop, "sip2")  # noqa: F841 - keeps the task alive
         if ready is not None:
             ready(server)
         await server.serve_until_stopped()
@@ -402,76 +400,9 @@ def run(backend: Backend, config: Config, *, ready=None) -> None:
     asyncio.run(main())
 
 
-PARENT_ENV = "THUVIEN_SIP2_PARENT"
-
-
-async def _stop_when_orphaned(server: Sip2Server, parent: int) -> None:
-    # A worker of `sip2d --workers N` stops when its supervisor is gone, even if it was killed outright.
-    while os.getppid() == parent:
-        await asyncio.sleep(1.0)
-    logger.warning("sip2: the supervising sip2d has gone; stopping")
-    server.request_stop()
-
-
 def supervise(child_command: list[str], workers: int, host: str, port: int, *, ready=None) -> int:
     """Run WORKERS sip2d processes sharing HOST:PORT; forward SIGTERM/SIGINT; restart one that dies."""
-    import subprocess
-    import sys
-
-    holder = None
-    if port == 0:
-        # Reserve a free port for the workers; SO_REUSEPORT lets them bind it alongside.
-        holder = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        holder.bind((host, 0))
-        port = holder.getsockname()[1]
-    env = {**os.environ, PARENT_ENV: str(os.getpid())}
-    command = [sys.executable, "-m", "thuvien.cli", "sip2d", "--host", host, "--port", str(port), "--reuse-port",
-               "--quiet", *child_command]  # fmt: skip
-    stopping = threading.Event()
-
-    def stop(*_args) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    children = [subprocess.Popen(command, env=env) for _ in range(workers)]
-    started = time.monotonic()
-    probe_host = "127.0.0.1" if host in ("", "0.0.0.0") else ("::1" if host == "::" else host)  # noqa: S104
-    while time.monotonic() - started < 60 and not stopping.is_set():
-        if all(child.poll() is not None for child in children):
-            break
-        try:
-            socket.create_connection((probe_host, port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    if ready is not None:
-        ready(port)
-    restarts = 0
-    while not stopping.wait(0.5):
-        if holder is not None and time.monotonic() - started > 10:
-            holder.close()
-            holder = None
-        for i, child in enumerate(children):
-            if child.poll() is not None:
-                restarts += 1
-                logger.error("sip2: worker %d exited with %s; restarting", child.pid, child.returncode)
-                time.sleep(min(5.0, 0.5 * restarts))
-                children[i] = subprocess.Popen(command, env=env)
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    code = 0
-    for child in children:
-        try:
-            code = max(code, child.wait(timeout=30) or 0)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            code = 1
-    if holder is not None:
-        holder.close()
-    return code
+    return daemons.supervise("sip2d", child_command, workers, host, port, ready=ready)
 
 
 class ServerThread:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from thuvien.ops import daemons
+
 from . import pdu
 from .ber import BERError, Framer
 from .diagnostics import Diagnostic
@@ -44,6 +46,8 @@ class Config:
     max_message: int = 1024 * 1024
     threads: int = 8
     shutdown_grace: float = 10.0
+    # A worker of `z3950d --workers N`: several processes bind the same port.
+    reuse_port: bool = False
 
     @classmethod
     def from_settings(cls, **overrides) -> Config:
@@ -88,7 +92,12 @@ class Z3950Server:
     async def start(self) -> None:
         self._stopping = asyncio.Event()
         self._server = await asyncio.start_server(
-            self._on_connection, self.config.host, self.config.port, reuse_address=True, limit=READ_CHUNK
+            self._on_connection,
+            self.config.host,
+            self.config.port,
+            reuse_address=True,
+            reuse_port=self.config.reuse_port or None,
+            limit=READ_CHUNK,
         )
 
     @property
@@ -273,6 +282,7 @@ def run(config: Config, *, ready=None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, server.request_stop)
+        _watcher = daemons.watch_supervisor(server.request_stop, "z3950")  # noqa: F841 - keeps the task alive
         if ready is not None:
             ready(server)
         await server.serve_until_stopped()

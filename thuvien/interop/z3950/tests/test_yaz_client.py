@@ -192,6 +192,20 @@ def test_zoom_client_as_koha_uses_it(z3950d):
     assert "syntax=XML" in out and out.count("<record ") == 3
 
 
+def test_workers_share_the_port_and_stop_together(node, tmp_path):
+    env, data = node
+    process, port = _start(env, data, "--workers", "2")
+    try:
+        outs = [yaz(port, 'find @attr 1=4 "truyen kieu"\nshow 1\nclose\n', cwd=tmp_path) for _ in range(4)]
+        assert all("Number of hits: 1, setno 1" in out and "Truyện Kiều" in out for out in outs)
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=40) == 0
+        log = (data / f"z3950d-{port}.log").read_text()
+        assert "2 workers" in log and "thuvien z3950d: stopped" in log
+    finally:
+        stop(process)
+
+
 def test_sigterm_stops_the_daemon_cleanly(daemon, node):
     # Last in this module: the other tests share the daemon.
     process, port = daemon
