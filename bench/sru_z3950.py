@@ -397,7 +397,8 @@ def thuvien_servers(data_dir: Path, url: str | None, args) -> tuple[Server, Serv
         port = free_port()
         z3950 = Server(
             "thuvien z3950d",
-            [str(THUVIEN), "z3950d", "--host", "127.0.0.1", "--port", str(port)],
+            [str(THUVIEN), "z3950d", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--workers", str(args.z3950_workers)],
             env=env,
             port=port,
             log=data_dir / "z3950d.log",
@@ -897,6 +898,12 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2, help="thuvien serve: web worker processes")
     parser.add_argument("--threads", type=int, default=4, help="thuvien serve: threads per web worker")
+    parser.add_argument(
+        "--z3950-workers", type=int, default=2, help="thuvien z3950d: processes sharing the port"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="make the corpora and load both engines, then stop"
+    )
     parser.add_argument("--database", default="Default", help="the Z39.50 database name of thuvien")
     parser.add_argument("--engines", default="Zebra,thuvien", help="measure only these (Zebra,thuvien)")
     parser.add_argument(
@@ -926,6 +933,7 @@ def main() -> None:
     print(
         f"{len(queries)} queries; {os.cpu_count()} CPU cores shared by servers and clients; "
         f"thuvien serve --workers {args.workers} --threads {args.threads} --no-worker; "
+        f"thuvien z3950d --workers {args.z3950_workers}; "
         f"zebrasrv as in shared/peers/zebra (one process); load average {loadavg()}"
     )
     estimates(sizes, args)
@@ -947,6 +955,8 @@ def main() -> None:
             f"({duration(tmark['seconds'])} with start-up), data directory {data_dir.name}"
             + "".join(f"; {m}" for m in re.findall(r"peak memory: [^\n]*", tmark.get("report", "")))
         )
+        if args.build_only:
+            continue
         results: dict = {}
         zebra = zebra_server(zebra_dir)
         web, z3950 = thuvien_servers(data_dir, url, args)
