@@ -10,6 +10,7 @@ from django.db import transaction
 from thuvien.accounts.models import StaffRole, User
 from thuvien.catalog.actions import ImportReport, import_marc
 from thuvien.demo.circulation import build_circulation
+from thuvien.demo.copycat import create_copycat_targets
 from thuvien.demo.generator import demo_people, generate_network, generate_records
 from thuvien.demo.union import create_collections, load_member_catalogue
 from thuvien.network.actions import add_library
@@ -59,7 +60,9 @@ def load_records(libraries: list[dict], count: int = DEFAULT_RECORDS, seed: int 
     return import_marc(buffer.getvalue(), library=Library.objects.get(code=root["code"]), filename="demo")
 
 
-def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print, now=None) -> dict | None:
+def build_demo(
+    count: int = DEFAULT_RECORDS, seed: int = 1, log=print, now=None, base_url: str = "http://127.0.0.1:8000"
+) -> dict | None:
     """Create the demo network, accounts, catalogue and circulation unless the database has libraries.
 
     Returns the demo accounts, with "circulation" (what the desks did) and "kiosk" (the SIP2 account).
@@ -76,6 +79,7 @@ def build_demo(count: int = DEFAULT_RECORDS, seed: int = 1, log=print, now=None)
     if member is not None:
         log(f"thuvien demo: union catalogue {member.summary()}")
     people["collections"] = create_collections(libraries)
+    people["copycat"] = [t.code for t in create_copycat_targets(base_url)]
     log("thuvien demo: readers, rules and circulation…")
     circulation = build_circulation(people, now=now, seed=seed, log=log)
     people["circulation"], people["kiosk"] = circulation, circulation.get("kiosk")

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, **options):
-        people = build_demo(options["records"], log=self.stdout.write)
+        people = build_demo(
+            options["records"], log=self.stdout.write, base_url=f"http://{options['host']}:{options['port']}"
+        )
         if people is None:
             self.stdout.write("thuvien demo: the demo network already exists in this data directory.")
         else:
@@ -53,6 +55,11 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"Thư thông báo của lượt chạy hằng ngày (notices): {circulation['mail']}"
                     )
+            self.stdout.write(
+                f"Biên mục sao chép (copy cataloguing) — http://{options['host']}:{options['port']}/staff/copycat/ "
+                "; máy chủ Z39.50 (Z39.50 target): `thuvien z3950d` (cổng 2100, CSDL Default); "
+                f"SRU: http://{options['host']}:{options['port']}/sru"
+            )
             self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
