@@ -96,3 +96,54 @@ def watch_supervisor(request_stop: Callable[[], None], name: str) -> asyncio.Tas
         request_stop()
 
     return asyncio.get_running_loop().create_task(watch())
+
+
+class ServerThread:
+    """Run an asyncio daemon SERVER on its own event loop in a background thread (tests and benchmarks).
+
+    SERVER has ``start()`` and ``serve_until_stopped()`` coroutines, ``request_stop()`` and ``port``.
+    """
+
+    def __init__(self, server, name: str) -> None:
+        self.server = server
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.server.start())
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self.loop.run_until_complete(self.server.serve_until_stopped())
+            self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        finally:
+            self.loop.close()
+
+    def start(self):
+        self.thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.server.request_stop)
+            self.thread.join(30)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

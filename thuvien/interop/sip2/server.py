@@ -405,50 +405,9 @@ def supervise(child_command: list[str], workers: int, host: str, port: int, *, r
     return daemons.supervise("sip2d", child_command, workers, host, port, ready=ready)
 
 
-class ServerThread:
-    """Run a server on its own event loop in a background thread (tests and benchmarks)."""
+class ServerThread(daemons.ServerThread):
+    """Run a SIP2 server on its own event loop in a background thread (tests and benchmarks)."""
 
     def __init__(self, backend: Backend, config: Config | None = None, **kwargs) -> None:
         self.config = config or Config(port=0)
-        self.server = Sip2Server(backend, self.config, **kwargs)
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="sip2-server", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self.server.start())
-        except BaseException as exc:  # reported to the starting thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            self.loop.run_until_complete(self.server.serve_until_stopped())
-            self.loop.run_until_complete(self.loop.shutdown_default_executor())
-        finally:
-            self.loop.close()
-
-    def start(self) -> ServerThread:
-        self.thread.start()
-        self._ready.wait(10)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self.loop.call_soon_threadsafe(self.server.request_stop)
-            self.thread.join(30)
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__(Sip2Server(backend, self.config, **kwargs), "sip2-server")

@@ -290,49 +290,8 @@ def run(config: Config, *, ready=None) -> None:
     asyncio.run(main())
 
 
-class ServerThread:
-    """Run a server on its own event loop in a background thread (tests and benchmarks)."""
+class ServerThread(daemons.ServerThread):
+    """Run a Z39.50 server on its own event loop in a background thread (tests and benchmarks)."""
 
     def __init__(self, config: Config | None = None, target: Target | None = None) -> None:
-        self.server = Z3950Server(config or Config(port=0), target)
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="z3950-server", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self.server.start())
-        except BaseException as exc:  # reported to the starting thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            self.loop.run_until_complete(self.server.serve_until_stopped())
-            self.loop.run_until_complete(self.loop.shutdown_default_executor())
-        finally:
-            self.loop.close()
-
-    def start(self) -> ServerThread:
-        self.thread.start()
-        self._ready.wait(10)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self.loop.call_soon_threadsafe(self.server.request_stop)
-            self.thread.join(30)
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__(Z3950Server(config or Config(port=0), target), "z3950-server")
