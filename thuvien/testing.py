@@ -1,4 +1,5 @@
-"""Helpers for tests that run a real thuvien of their own: its environment, and `thuvien serve` on a free port."""
+"""Helpers for tests: a real thuvien of their own (its environment, `thuvien serve` on a free port), and
+the official XML schemas of ../shared/specs compiled offline."""
 
 from __future__ import annotations
 
@@ -72,3 +73,44 @@ def serving(env: dict, data: Path, timeout: float = 30):
     finally:
         stop(process)
         log.close()
+
+
+# --- the official schemas, offline ---------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def specs_dir(probe: str) -> Path | None:
+    """Return the shared specs folder ($THUVIEN_SPECS or ../shared/specs) if it holds PROBE, else None."""
+    path = Path(os.environ.get("THUVIEN_SPECS") or REPO.parent / "shared" / "specs")
+    return path if (path / probe).is_file() else None
+
+
+def xml_schema(specs: Path, schemas: dict[str, str]):
+    """Compile SCHEMAS (namespace → path under SPECS) into one lxml XMLSchema, never touching the network.
+
+    The schemas' absolute URLs are resolved to the local copies that specs/catalog.xml lists.
+    """
+    from lxml import etree
+
+    class Catalog(etree.Resolver):
+        def __init__(self):
+            super().__init__()
+            catalog = etree.parse(str(specs / "catalog.xml"))
+            self.map = {
+                e.get("name"): specs / e.get("uri")
+                for e in catalog.getroot().iter("{urn:oasis:names:tc:entity:xmlns:xml:catalog}uri")
+            }
+
+        def resolve(self, url, pubid, context):
+            local = self.map.get(url)
+            return self.resolve_filename(str(local), context) if local else None
+
+    imports = "".join(
+        f'<xs:import namespace="{ns}" schemaLocation="{(specs / path).as_uri()}"/>'
+        for ns, path in schemas.items()
+    )
+    driver = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    parser.resolvers.add(Catalog())
+    return etree.XMLSchema(etree.fromstring(driver.encode(), parser, base_url=str(specs / "driver.xsd")))

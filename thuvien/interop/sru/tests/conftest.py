@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from thuvien import testing
+
 REPO = Path(__file__).resolve().parents[4]
 ZS = "{http://www.loc.gov/zing/srw/}"
 SRU2 = "{http://docs.oasis-open.org/ns/search-ws/sruResponse}"
@@ -30,38 +32,12 @@ SCHEMAS = {
 
 
 def specs_dir() -> Path | None:
-    path = Path(os.environ.get("THUVIEN_SPECS") or REPO.parent / "shared" / "specs")
-    return path if (path / "sru" / "1.1" / "srw-types.xsd").is_file() else None
-
-
-class _Catalog(etree.Resolver):
-    """Resolve the schemas' absolute URLs to the local copies listed in specs/catalog.xml (never the network)."""
-
-    def __init__(self, specs: Path):
-        super().__init__()
-        catalog = etree.parse(str(specs / "catalog.xml"))
-        self.map = {
-            e.get("name"): specs / e.get("uri")
-            for e in catalog.getroot().iter("{urn:oasis:names:tc:entity:xmlns:xml:catalog}uri")
-        }
-
-    def resolve(self, url, pubid, context):
-        local = self.map.get(url)
-        return self.resolve_filename(str(local), context) if local else None
+    return testing.specs_dir("sru/1.1/srw-types.xsd")
 
 
 class Validator:
     def __init__(self, specs: Path):
-        imports = "".join(
-            f'<xs:import namespace="{ns}" schemaLocation="{(specs / path).as_uri()}"/>'
-            for ns, path in SCHEMAS.items()
-        )
-        driver = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        parser.resolvers.add(_Catalog(specs))
-        self.schema = etree.XMLSchema(
-            etree.fromstring(driver.encode(), parser, base_url=str(specs / "driver.xsd"))
-        )
+        self.schema = testing.xml_schema(specs, SCHEMAS)
 
     def __call__(self, body: bytes) -> etree._Element:
         """Parse BODY, assert that it is valid against the SRU (and payload) schemas, return its root."""
