@@ -19,6 +19,7 @@ import time
 from django.utils.translation import gettext as _
 
 from thuvien.interop.oaipmh.fetch import FetchError, vet_host
+from thuvien.lib.vn_text import fold
 
 from . import ber, pdu, rpn
 from .diagnostics import MEANINGS, Diagnostic
@@ -200,12 +201,20 @@ class Z3950Client:
 
     # --- requests --------------------------------------------------------------------------------
 
-    def search(self, pqf: str, result_set: str = "default") -> int:
-        """Run PQF on the database; return the number of hits (raise Z3950Error on a diagnostic)."""
+    def _parse(self, pqf: str) -> rpn.RPNQuery:
         try:
-            query = rpn.parse_pqf(pqf, self._term_encoding)
+            try:
+                return rpn.parse_pqf(pqf, self._term_encoding)
+            except UnicodeEncodeError:
+                # A target that negotiated a character set without Vietnamese letters (ISO 8859-1)
+                # gets the words without diacritics, as most targets index them anyway.
+                return rpn.parse_pqf(fold(pqf), self._term_encoding)
         except (rpn.PQFError, UnicodeEncodeError) as exc:
             raise Z3950Error(_("Truy vấn PQF không hợp lệ: %(error)s") % {"error": exc}) from exc
+
+    def search(self, pqf: str, result_set: str = "default") -> int:
+        """Run PQF on the database; return the number of hits (raise Z3950Error on a diagnostic)."""
+        query = self._parse(pqf)
         name = self._set_name(result_set)
         request = pdu.SearchRequest(
             query=rpn.encode_query(query, self._term_encoding),
@@ -258,10 +267,7 @@ class Z3950Client:
 
     def scan(self, pqf: str, count: int = 20, position: int = 1) -> list[tuple[str, int]]:
         """Return up to COUNT (term, occurrences) of the index PQF's attributes name, around its term."""
-        try:
-            query = rpn.parse_pqf(pqf, self._term_encoding)
-        except (rpn.PQFError, UnicodeEncodeError) as exc:
-            raise Z3950Error(_("Truy vấn PQF không hợp lệ: %(error)s") % {"error": exc}) from exc
+        query = self._parse(pqf)
         if not isinstance(query.root, rpn.AttrTerm):
             raise Z3950Error(_("Duyệt chỉ mục cần đúng một thuật ngữ."))
         request = pdu.ScanRequest(
