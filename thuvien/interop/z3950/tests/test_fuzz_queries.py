@@ -10,7 +10,7 @@ import pytest
 from thuvien.interop.z3950.client import Z3950Client, Z3950Error
 from thuvien.interop.z3950.server import Config, ServerThread
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 EACH = 1000
 TYPES = [1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100]
