@@ -79,6 +79,9 @@ class Record(models.Model):
             models.Index(fields=["updated_at", "id"], name="record_datestamp_idx"),
             # A harvested record is found again by the identifier it has at its source.
             models.Index(fields=["source_library", "origin_identifier"], name="record_origin_idx"),
+            # Duplicate candidates of an import (catalog.matching): a covering index, so that ranking
+            # the records of a work never reads the rows past their large MARC columns.
+            models.Index(fields=["work_key", "deleted_at", "source_library"], name="record_work_live_idx"),
         ]
 
     def __str__(self) -> str:
