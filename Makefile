@@ -9,6 +9,14 @@ STAMP := $(VENV)/.thuvien-installed
 .PHONY: demo test lint install serve clean
 
 $(STAMP): pyproject.toml package.json
+	@# The digital library needs tesseract (with Vietnamese) and a free font; installed when we may.
+	@if ! command -v tesseract >/dev/null 2>&1 || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing tesseract-ocr, tesseract-ocr-vie, fonts-dejavu-core (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      tesseract-ocr tesseract-ocr-vie fonts-dejavu-core) >/tmp/thuvien-apt.log 2>&1 || echo "apt-get failed: see /tmp/thuvien-apt.log"; \
+	  else echo "note: install tesseract-ocr, tesseract-ocr-vie and fonts-dejavu-core for OCR (see README)"; fi; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -37,6 +37,10 @@ def search_index(request, tmp_path):
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
     # Queued jobs (e-mail notices) run at once in tests, so what they do can be asserted.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Digital files per test too; OCR on ingest only where a test asks for it (tesseract takes seconds).
+    settings.DIGITAL_ROOT = tmp_path / "digital"
+    settings.DIGITAL_CACHE_DIR = tmp_path / "cache"
+    settings.DIGITAL_OCR_ON_INGEST = False
     index._reader.invalidate()
     yield settings.SEARCH_INDEX_DIR
     index._reader.invalidate()

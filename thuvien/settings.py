@@ -82,11 +82,13 @@ INSTALLED_APPS = [
     "thuvien.patrons",
     "thuvien.circulation",
     "thuvien.search",
+    "thuvien.digital",
     "thuvien.interop.sip2",
     "thuvien.interop.oaipmh",
     "thuvien.interop.opendata",
     "thuvien.interop.z3950",
     "thuvien.interop.copycat",
+    "thuvien.interop.iiif",
     "thuvien.staff",
     "thuvien.opac",
     "thuvien.api",
@@ -186,6 +188,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 _node_modules = PROJECT_DIR / "node_modules"
 if (_node_modules / "htmx.org" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/htmx", _node_modules / "htmx.org" / "dist"))
+if (_node_modules / "mirador" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/mirador", _node_modules / "mirador" / "dist"))
 MEDIA_ROOT = Path(env("THUVIEN_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
 STORAGES = {
@@ -284,3 +288,23 @@ LOAN_ANONYMISE_DAYS = env_int("THUVIEN_LOAN_ANONYMISE_DAYS", 30)
 LOST_ITEM_DEFAULT_FEE = env_int("THUVIEN_LOST_ITEM_FEE", 100000)
 # Days before the due date when the "due soon" e-mail goes out.
 DUE_SOON_DAYS = env_int("THUVIEN_DUE_SOON_DAYS", 2)
+
+# --- digital library (docs/digital.md) --------------------------------------------------------
+DIGITAL_ROOT = Path(env("THUVIEN_DIGITAL_ROOT", "") or DATA_DIR / "digital").resolve()
+DIGITAL_CACHE_DIR = Path(env("THUVIEN_DIGITAL_CACHE_DIR", "") or DATA_DIR / "cache").resolve()
+# Library networks (CIDR, comma-separated): requests from there may read restricted material on site.
+DIGITAL_LIBRARY_NETWORKS = env_list("THUVIEN_DIGITAL_LIBRARY_NETWORKS", [])
+# Upload limits: one file, a whole ingest (after unpacking), pixels per page (decompression bombs).
+DIGITAL_MAX_UPLOAD_MB = env_int("THUVIEN_DIGITAL_MAX_UPLOAD_MB", 500)
+DIGITAL_MAX_UNPACKED_MB = env_int("THUVIEN_DIGITAL_MAX_UNPACKED_MB", 4000)
+DIGITAL_MAX_PAGE_PIXELS = env_int("THUVIEN_DIGITAL_MAX_PAGE_PIXELS", 200_000_000)
+DIGITAL_MAX_PAGES = env_int("THUVIEN_DIGITAL_MAX_PAGES", 5000)
+# ClamAV: the clamd socket ("/run/clamav/clamd.ctl" or "tcp://host:3310"); empty: uploads are not scanned.
+DIGITAL_CLAMD = env("THUVIEN_CLAMD", "") or ""
+# OCR: the tesseract program and its languages; pages are OCR'd by the worker, one task per page.
+DIGITAL_TESSERACT = env("THUVIEN_TESSERACT", "tesseract") or "tesseract"
+DIGITAL_OCR_LANGUAGES = env("THUVIEN_OCR_LANGUAGES", "vie") or "vie"
+# IIIF: the largest image (width × height) a restricted object's reader may request at once.
+DIGITAL_RESTRICTED_MAX_AREA = env_int("THUVIEN_DIGITAL_RESTRICTED_MAX_AREA", 2_000_000)
+# Queue OCR for the pages of an ingest at once (the worker runs it); tests turn it off where not needed.
+DIGITAL_OCR_ON_INGEST = env_bool("THUVIEN_DIGITAL_OCR_ON_INGEST", True)

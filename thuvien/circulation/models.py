@@ -241,6 +241,7 @@ class FeeKind(models.TextChoices):
     LOST = "lost", _("Bồi thường mất tài liệu")
     DAMAGED = "damaged", _("Bồi thường hư hỏng")
     DELIVERY = "delivery", _("Phí gửi bưu điện")
+    COPY = "copy", _("Phí sao chụp tài liệu số")
     OTHER = "other", _("Khoản khác")
 
 
