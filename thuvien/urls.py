@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/digital/", include("thuvien.staff.digital_urls")),
     path("iiif/", include("thuvien.interop.iiif.urls")),
     path("so-hoa/sao-chup/", include("thuvien.opac.digital_copies_urls")),
+    path("so-hoa/", include("thuvien.opac.digital_text_urls")),
     path("so-hoa/", include("thuvien.opac.digital_urls")),
     path("", include("thuvien.interop.oaipmh.urls")),
     path("", include("thuvien.interop.opendata.urls")),
