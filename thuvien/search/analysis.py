@@ -20,6 +20,7 @@ __all__ = [
     "exact",
     "folded",
     "folded_exact",
+    "fulltext",
     "normalise_call_number",
     "record_fields",
 ]
@@ -76,6 +77,12 @@ def folded(text: str) -> str:
 def exact(text: str) -> str:
     """Return TEXT as the space-joined diacritic-keeping tokens the index stores."""
     return folded_exact(text)[1]
+
+
+def fulltext(texts) -> tuple[str, str]:
+    """Return the page TEXTS as one pair of index values (folded, exact), like the any-field's."""
+    joined = "\n".join(t for t in texts if t)
+    return _both(joined) if joined else ("", "")
 
 
 @lru_cache(maxsize=32768)

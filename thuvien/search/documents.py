@@ -7,14 +7,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 import tantivy
+from django.db.models import Q
+from django.utils import timezone
 
 from thuvien.catalog.models import ON_SHELF_STATUSES, Item, Record
+from thuvien.digital import policies
+from thuvien.digital.models import AccessLevel, Page, Stage
 from thuvien.network.models import Library
 from thuvien.search.analysis import (
     RECORD_FIELDS,
     RecordFields,
     exact,
     folded,
+    fulltext,
     normalise_call_number,
     record_fields,
 )
@@ -26,6 +31,7 @@ __all__ = [
     "build_documents",
     "exact",
     "folded",
+    "fulltext_texts",
     "normalise_call_number",
     "prepared",
     "record_document",
@@ -135,21 +141,67 @@ def build_documents(
             yield record_id, _document(record_id, known, items.get(record_id, ()), libraries)
     to_read = [record_id for record_id in ids if record_id not in found]
     if to_read:
+        # Prepared records are new and unchanged since (any later change, a digital object linked to
+        # one included, queues it again), so only the records read here can have full text.
+        texts = fulltext_texts(to_read)
         for row in Record.objects.filter(pk__in=to_read).values(*RECORD_COLUMNS):
             found.add(row["id"])
             if row["suppressed"] or row["deleted_at"] is not None:
                 yield row["id"], None
             else:
-                yield row["id"], record_document(row, items.get(row["id"], ()), libraries)
+                yield (
+                    row["id"],
+                    record_document(row, items.get(row["id"], ()), libraries, texts.get(row["id"])),
+                )
     for missing in set(ids) - found:
         yield missing, None
 
 
-def record_document(row: dict, items, libraries: LibraryPaths) -> tantivy.Document:
-    return _document(row["id"], record_fields(row), items, libraries)
+def fulltext_texts(record_ids, today=None) -> dict[int, tuple[list[str], list[str]]]:
+    """Return record id → (page texts anyone may read, page texts signed-in readers may read), in one query.
+
+    Only text the public may read at some tier is read at all: secret, unpublished and embargoed
+    objects, and pages overridden to secret, stay out of the index (DESIGN.md §7, ADR 0006).
+    """
+    today = today or timezone.localdate()
+    rows = (
+        Page.objects.filter(
+            object__record_id__in=record_ids,
+            object__stage=Stage.PUBLISHED,
+            object__access__in=(AccessLevel.OPEN, AccessLevel.RESTRICTED),
+        )
+        .filter(Q(object__embargo_until__isnull=True) | Q(object__embargo_until__lte=today))
+        .exclude(access_override=AccessLevel.SECRET)
+        .exclude(text="")
+        .order_by("object__record_id", "object_id", "seq")
+        .values_list(
+            "object__record_id", "object__access", "object__stage", "object__embargo_until",
+            "access_override", "text",
+        )
+    )  # fmt: skip
+    texts: dict[int, tuple[list[str], list[str]]] = {}
+    for record_id, access, stage, embargo_until, override, text in rows:
+        # The filter above already says this; the policy decides, so the two can never disagree.
+        level = policies.public_level(access, stage, embargo_until, today)
+        if not level:
+            continue
+        level = policies.page_level(level, override)
+        tiers = texts.setdefault(record_id, ([], []))
+        if level == AccessLevel.OPEN:
+            tiers[0].append(text)
+        elif level == AccessLevel.RESTRICTED:
+            tiers[1].append(text)
+    return texts
 
 
-def _document(record_id: int, fields: RecordFields, items, libraries: LibraryPaths) -> tantivy.Document:
+def record_document(row: dict, items, libraries: LibraryPaths, texts=None) -> tantivy.Document:
+    """Build the document of record ROW; TEXTS: its (open, restricted) page texts (see fulltext_texts)."""
+    return _document(row["id"], record_fields(row), items, libraries, texts)
+
+
+def _document(
+    record_id: int, fields: RecordFields, items, libraries: LibraryPaths, texts=None
+) -> tantivy.Document:
     holding: dict[str, None] = {}
     scope: dict[str, None] = {}
     avail: dict[str, None] = {}
@@ -197,6 +249,11 @@ def _document(record_id: int, fields: RecordFields, items, libraries: LibraryPat
         add("k_author", value[:KEY_LIMIT])
     for value in fields.k_subject:
         add("k_subject", value[:KEY_LIMIT])
+    if texts:
+        for names, tier in ((("ft", "ft_x"), texts[0]), (("ftr", "ftr_x"), texts[1])):
+            if tier:
+                for name, value in zip(names, fulltext(tier), strict=True):
+                    add(name, value)
     return doc
 
 

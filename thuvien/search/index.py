@@ -17,13 +17,17 @@ from pathlib import Path
 import tantivy
 from django.conf import settings
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 # Text fields carry pre-tokenised text (our own Vietnamese analysis joined by spaces), hence "whitespace".
 FOLDED_FIELDS = ("title", "author", "subject", "publisher", "series", "any")
 EXACT_FIELDS = ("title_x", "author_x", "subject_x", "any_x")
 FACET_FIELDS = ("f_library", "f_scope", "f_type", "f_lang", "f_subject", "f_author", "f_avail")
 KEY_FIELDS = ("k_title", "k_author", "k_subject")
+# Full text of a record's digital objects, one pair (folded, exact) per reader tier (ADR 0006): "ft" what
+# anyone may read, "ftr" what signed-in readers and library networks may read. Secret, unpublished and
+# embargoed text is never indexed; the query decides which tiers a search may touch.
+FULLTEXT_FIELDS = ("ft", "ft_x", "ftr", "ftr_x")
 META_KEY = "outbox"
 
 
@@ -38,7 +42,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("meta", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("meta_value", stored=True)
     builder.add_text_field("meta_text", stored=True, tokenizer_name="raw", index_option="basic")
-    for name in FOLDED_FIELDS + EXACT_FIELDS:
+    for name in FOLDED_FIELDS + EXACT_FIELDS + FULLTEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("isbn", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field("callno", tokenizer_name="raw", index_option="basic")

@@ -39,6 +39,15 @@ ANY_FIELDS = (
     ("subject", "subject_x", 1.5),
     ("any", "any_x", 1.0),
 )
+# The full text of digital objects, per reader tier (index.FULLTEXT_FIELDS, ADR 0006): what a search
+# may touch is named by its caller, and nothing (protocol searches, unknown values) touches none.
+# Full text is long and says less about what a document is than its title, hence the low boost.
+FULLTEXT_BOOST = 0.5
+FULLTEXT_TIERS = {
+    "": (),
+    "open": (("ft", "ft_x", FULLTEXT_BOOST),),
+    "restricted": (("ft", "ft_x", FULLTEXT_BOOST), ("ftr", "ftr_x", FULLTEXT_BOOST)),
+}
 FIELD_TARGETS = {
     "title": ("title", "title_x"),
     "author": ("author", "author_x"),
@@ -191,8 +200,11 @@ def _boost(query: Query | None, boost: float) -> Query | None:
     return Query.boost_query(query, boost)
 
 
-def compile_word(word: Word) -> Query | None:
-    """Compile one word or phrase, with its field, into a query (None if nothing searchable is left)."""
+def compile_word(word: Word, fulltext: str = "") -> Query | None:
+    """Compile one word or phrase, with its field, into a query (None if nothing searchable is left).
+
+    An unfielded word also searches the full-text tier FULLTEXT ("open", "restricted"; "" for none).
+    """
     raw = word.text
     if word.field == "year":
         return _year_query(raw)
@@ -217,7 +229,7 @@ def compile_word(word: Word) -> Query | None:
             alternatives.append(_boost(_match(exact_field, exact_words), EXACT_BOOST))
         return _should(alternatives)
     alternatives = []
-    for folded_field, exact_field, boost in ANY_FIELDS:
+    for folded_field, exact_field, boost in ANY_FIELDS + FULLTEXT_TIERS.get(fulltext, ()):
         alternatives.append(_boost(_match(folded_field, folded_words, word.prefix), boost))
         if exact_words and not word.prefix:
             alternatives.append(_boost(_match(exact_field, exact_words), boost * EXACT_BOOST))
@@ -245,16 +257,16 @@ def _year_query(raw: str) -> Query:
     return Query.empty_query()
 
 
-def compile_node(node) -> tuple[Query | None, bool]:
-    """Return (query, negated) for NODE."""
+def compile_node(node, fulltext: str = "") -> tuple[Query | None, bool]:
+    """Return (query, negated) for NODE; unfielded words also search the full-text tier FULLTEXT."""
     if isinstance(node, Not):
-        query, _negated = compile_node(node.child)
+        query, _negated = compile_node(node.child, fulltext)
         return query, True
     if isinstance(node, Word):
-        return compile_word(node), False
+        return compile_word(node, fulltext), False
     positives, negatives = [], []
     for child in node.children:
-        query, negated = compile_node(child)
+        query, negated = compile_node(child, fulltext)
         if query is not None:
             (negatives if negated else positives).append(query)
     if not positives:
@@ -269,12 +281,36 @@ def compile_node(node) -> tuple[Query | None, bool]:
     return Query.boolean_query(clauses), False
 
 
-def compile_query(text: str) -> Query | None:
-    """Return the Tantivy query for TEXT, or None when TEXT holds nothing searchable."""
-    query, _negated = compile_node(parse(text))
+def compile_query(text: str, fulltext: str = "") -> Query | None:
+    """Return the Tantivy query for TEXT, or None when TEXT holds nothing searchable.
+
+    FULLTEXT names the full-text tier unfielded words also search: "open", "restricted" or "" (none).
+    """
+    query, _negated = compile_node(parse(text), fulltext)
     return query
 
 
 def highlight_terms(text: str) -> list[str]:
     """Return the folded words of TEXT, for highlighting matches in results."""
     return [w for w in tokens(fold(text or "")) if len(w) > 1][:MAX_CLAUSES]
+
+
+def fulltext_words(text: str) -> list[tuple[str, bool]]:
+    """Return (folded word, is a prefix) for the words of TEXT that search full text (unfielded, not negated)."""
+    found: dict[tuple[str, bool], None] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, Not):
+            return
+        if isinstance(node, Word):
+            if node.field is None:
+                words = tokens(fold(node.text))
+                for i, w in enumerate(words):
+                    found[(w, node.prefix and i == len(words) - 1)] = None
+            return
+        for child in node.children:
+            if child != "OR":
+                walk(child)
+
+    walk(parse(text))
+    return list(found)[:MAX_CLAUSES]

@@ -13,7 +13,7 @@ from thuvien.catalog.models import ON_SHELF_STATUSES, Item, ItemStatus, Material
 from thuvien.network.models import Library
 from thuvien.search import index
 from thuvien.search.documents import AVAILABLE_ANYWHERE
-from thuvien.search.query import compile_query
+from thuvien.search.query import FULLTEXT_TIERS, compile_query
 
 MAX_PAGE = 500
 MAX_PER_PAGE = 100
@@ -70,6 +70,9 @@ class SearchRequest:
     year_from: int | None = None
     year_to: int | None = None
     facets: bool = True
+    # Which full text of digital objects the words also search (ADR 0006): "open" (what anyone may
+    # read), "restricted" (also what signed-in readers and library networks may read) or "" (none).
+    fulltext: str = "open"
 
 
 @dataclass
@@ -86,6 +89,8 @@ class Hit:
     record: Record
     score: float
     items: list[Item]
+    # Passages of the record's digital objects matching the words (fulltext.attach_snippets), if asked.
+    snippets: list = field(default_factory=list)
 
     @property
     def available_here(self) -> int:
@@ -101,6 +106,7 @@ class Hit:
             "items": [
                 {"barcode": i.barcode, "library": i.library.code, "status": i.status} for i in self.items
             ],
+            "snippets": [s.as_json() for s in self.snippets],
         }
 
 
@@ -127,12 +133,18 @@ def clamp_request(req: SearchRequest) -> SearchRequest:
     if req.sort not in SORTS:
         req.sort = "relevance"
     req.library = (req.library or "").strip().upper()[:40]
+    if req.fulltext not in FULLTEXT_TIERS:
+        req.fulltext = ""
     return req
 
 
 def build_query(req: SearchRequest, scope: Library | None) -> Query | None:
     """Return the full query (words + scope + filters), or None when the words hold nothing searchable."""
-    words = compile_query(req.q) if req.q.strip() else Query.term_query(index.SCHEMA, "doctype", "record")
+    words = (
+        compile_query(req.q, req.fulltext)
+        if req.q.strip()
+        else Query.term_query(index.SCHEMA, "doctype", "record")
+    )
     if words is None:
         return None
     clauses = [(Occur.Must, words)]
@@ -274,7 +286,7 @@ def load_hits(pairs: list[tuple[int, float]], scope: Library | None) -> list[Hit
 
 
 def search(req: SearchRequest) -> SearchResult:
-    """Run REQ as an anonymous visitor would: only records the OPAC may show."""
+    """Run REQ: only records the OPAC may show, their full text searched at the tier REQ.fulltext names."""
     req = clamp_request(req)
     result = SearchResult(request=req)
     scope = None
