@@ -10,16 +10,19 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from thuvien.catalog.queries import contributors, merged_survivor, new_acquisitions, public_record
+from thuvien.digital.queries import viewer_for
 from thuvien.interop.marc import extract, record_from_json
 from thuvien.network.models import Library
 from thuvien.network.queries import library_by_code, public_libraries
 from thuvien.opac import citations
 from thuvien.opac.jsonld import record_jsonld
 from thuvien.search import suggest
+from thuvien.search.fulltext import attach_snippets
 from thuvien.search.indexer import lag
 from thuvien.search.service import (
     LANGUAGE_NAMES,
@@ -122,7 +125,11 @@ def search_view(request):
         req.library or req.filters or req.available or req.year_from or req.year_to
     ):
         return render(request, "opac/search_empty.html", {"libraries": public_libraries()})
+    # Full text is searched at the tier this visitor may read, and snippets come only from pages he may see.
+    viewer = viewer_for(request)
+    req.fulltext = "restricted" if viewer.may_read_restricted else "open"
     result = search(req)
+    attach_snippets(result.hits, viewer, req.q)
     pages = []
     if result.pages > 1:
         current = result.request.page
@@ -141,7 +148,11 @@ def search_view(request):
         "first_number": (result.request.page - 1) * result.request.per_page + 1,
         "libraries": public_libraries(),
     }
-    return render(request, "opac/results.html", context)
+    response = render(request, "opac/results.html", context)
+    if req.fulltext == "restricted":
+        # Hits and snippets of restricted text: no shared cache may hand them to another visitor.
+        patch_cache_control(response, private=True)
+    return response
 
 
 @require_GET
