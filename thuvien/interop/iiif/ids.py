@@ -42,3 +42,20 @@ def search_service_id(base: str, object_id: int, version: int) -> str:
     if version not in (1, 2):
         raise ValueError(f"IIIF Content Search version {version!r}: 1 or 2")
     return f"{base}/iiif/search/{version}/{object_id}"
+
+
+def search_services(base: str, object_id: int) -> list[dict]:
+    """Return the ``service`` entries a manifest declares for its Content Search 1.0 and 2.0 services.
+
+    Search 1.0 keeps the ``@id``/``@type`` names of its generation (Presentation 3.0 §3.2 allows them for
+    older services); Mirador 3 finds it by its ``profile``.
+    """
+    return [
+        {
+            "@context": "http://iiif.io/api/search/1/context.json",
+            "@id": search_service_id(base, object_id, 1),
+            "@type": "SearchService1",
+            "profile": "http://iiif.io/api/search/1/search",
+        },
+        {"id": search_service_id(base, object_id, 2), "type": "SearchService2"},
+    ]
