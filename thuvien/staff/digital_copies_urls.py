@@ -1,7 +1,13 @@
 """Staff handling of readers' remote-copy requests (/staff/digital/copies/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from thuvien.staff import digital_copies
 
 app_name = "staff_copies"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", digital_copies.list_view, name="list"),
+    path("<int:request_id>/", digital_copies.detail_view, name="detail"),
+    path("<int:request_id>/tep/", digital_copies.file_view, name="file"),
+]
