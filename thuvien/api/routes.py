@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import Query, Router, Schema
 
+from thuvien.api.digital import caller
 from thuvien.catalog.queries import public_record
 from thuvien.interop.marc import record_from_json
 from thuvien.network.queries import public_libraries
+from thuvien.search.fulltext import attach_snippets
 from thuvien.search.service import SearchRequest, search
 
 router = Router()
@@ -19,6 +21,17 @@ class ItemOut(Schema):
     status: str
 
 
+class SnippetOut(Schema):
+    object: int
+    object_title: str
+    page: int
+    label: str
+    html: str  # the page's words around the match, matched words in <mark>, the rest HTML-escaped
+    text: str
+    viewer_url: str
+    text_url: str
+
+
 class HitOut(Schema):
     id: int
     title: str
@@ -26,6 +39,7 @@ class HitOut(Schema):
     year: int | None
     score: float
     items: list[ItemOut]
+    snippets: list[SnippetOut]  # passages of the record's digital objects the caller may read
 
 
 class SearchOut(Schema):
@@ -41,8 +55,16 @@ class SearchParams(Schema):
     sort: str = "relevance"
 
 
-@router.get("/search", response=SearchOut, summary="Tìm kiếm (giống OPAC, với tư cách khách)")
+@router.get(
+    "/search",
+    response=SearchOut,
+    auth=caller,
+    summary="Tìm kiếm (giống OPAC)",
+    description="Như khách vãng lai; với mã bạn đọc hoặc mã API của nhân viên, tìm cả toàn văn tài liệu số "
+    "hạn chế mà người đó được đọc.",
+)
 def search_view(request, params: Query[SearchParams]):
+    viewer = request.auth
     page = params.page if -(10**9) < params.page < 10**9 else 1
     result = search(
         SearchRequest(
@@ -52,8 +74,10 @@ def search_view(request, params: Query[SearchParams]):
             per_page=params.limit,
             sort=params.sort,
             facets=False,
+            fulltext="restricted" if viewer.may_read_restricted else "open",
         )
     )
+    attach_snippets(result.hits, viewer, result.request.q)
     return result.as_json()
 
 

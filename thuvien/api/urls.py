@@ -1,6 +1,7 @@
 from ninja import NinjaAPI
 
 from thuvien.api.circulation import router as circulation_router
+from thuvien.api.digital import router as digital_router
 from thuvien.api.reader import router as reader_router
 from thuvien.api.routes import router
 
@@ -14,3 +15,4 @@ api = NinjaAPI(
 api.add_router("", router)
 api.add_router("/circulation", circulation_router)
 api.add_router("/reader", reader_router)
+api.add_router("/digital", digital_router)
