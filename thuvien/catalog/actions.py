@@ -152,9 +152,11 @@ def merge_records(
     """Merge MERGED into SURVIVOR: its copies, holds and collections move; it is hidden and can be restored.
 
     Holds of readers who already wait for the survivor are cancelled (unmerge brings them back);
-    records merged earlier into MERGED now point at SURVIVOR.
+    records merged earlier into MERGED now point at SURVIVOR. Digital objects of MERGED move too: an
+    object whose surrogate record MERGED was becomes linked to SURVIVOR.
     """
     from thuvien.circulation.models import ACTIVE_HOLD_STATUSES, Hold, HoldStatus
+    from thuvien.digital.models import DigitalObject
 
     if survivor.pk == merged.pk:
         raise CatalogError(_("Không thể gộp một biểu ghi vào chính nó."))
@@ -162,6 +164,13 @@ def merge_records(
     first, second = sorted([survivor.pk, merged.pk])
     locked = {first: _live(first), second: _live(second)}
     survivor, merged = locked[survivor.pk], locked[merged.pk]
+    # A surrogate record is rewritten from its object's Dublin Core at every edit: what merged into it
+    # would be lost, and its suppression follows the object's access, which would hide the copies.
+    if DigitalObject.objects.filter(record=survivor, owns_record=True).exists():
+        raise CatalogError(
+            _("Biểu ghi #%(id)s được tạo tự động cho một tài liệu số độc lập: hãy giữ lại biểu ghi kia.")
+            % {"id": survivor.pk}
+        )
     now = timezone.now()
 
     items = list(Item.objects.filter(record=merged).values_list("pk", flat=True))
@@ -187,6 +196,10 @@ def merge_records(
     survivor.collections.add(*collections)
     repointed = list(Record.objects.filter(merged_into=merged).values_list("pk", flat=True))
     Record.objects.filter(pk__in=repointed).update(merged_into=survivor)
+    digital = list(DigitalObject.objects.filter(record=merged).values_list("pk", "owns_record"))
+    DigitalObject.objects.filter(pk__in=[pk for pk, _owned in digital]).update(
+        record=survivor, owns_record=False
+    )
 
     Record.objects.filter(pk=merged.pk).update(deleted_at=now, merged_into=survivor, updated_at=now)
     Record.objects.filter(pk=survivor.pk).update(updated_at=now)
@@ -203,6 +216,8 @@ def merge_records(
             "cancelled_holds": cancelled_holds,
             "collections": collections,
             "repointed": repointed,
+            "digital_objects": [pk for pk, _owned in digital],
+            "digital_owned": [pk for pk, owned in digital if owned],
         },
     )
     DuplicateCandidate.objects.filter(
@@ -216,6 +231,7 @@ def merge_records(
         obj=survivor,
         merged=merged.pk,
         items=len(items),
+        digital_objects=len(digital),
         automatic=automatic,
     )
     return merge
@@ -229,8 +245,10 @@ def _pair(a: int, b: int):
 
 @transaction.atomic
 def unmerge(merge: RecordMerge, *, actor=None) -> Record:
-    """Undo MERGE: the merged record comes back with the copies, holds and collections it brought."""
+    """Undo MERGE: the merged record comes back with the copies, holds, collections and digital objects it brought."""
     from thuvien.circulation.models import Hold, HoldStatus
+    from thuvien.digital.actions import sync_visibility
+    from thuvien.digital.models import DigitalObject
 
     merge = RecordMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
@@ -260,6 +278,14 @@ def unmerge(merge: RecordMerge, *, actor=None) -> Record:
     )
     Record.objects.filter(pk=merged.pk).update(deleted_at=None, merged_into=None, updated_at=now)
     Record.objects.filter(pk=merge.survivor_id).update(updated_at=now)
+    DigitalObject.objects.filter(pk__in=moved.get("digital_objects", []), record_id=merge.survivor_id).update(
+        record=merged
+    )
+    # A surrogate comes back to its object, suppressed again unless the object is open to all.
+    for obj in DigitalObject.objects.filter(pk__in=moved.get("digital_owned", []), record_id=merged.pk):
+        obj.owns_record = True
+        obj.save(update_fields=["owns_record"])
+        sync_visibility(obj)
     RecordMerge.objects.filter(pk=merge.pk).update(undone_at=now, undone_by=actor)
     # The cataloger has said these two are different works: the pair leaves the queue for good.
     pair = DuplicateCandidate.objects.filter(_pair(merge.survivor_id, merged.pk)).first()

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import shutil
 
 import pymarc
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.audit import actions as audit
 from thuvien.catalog.models import Record
-from thuvien.digital import policies
+from thuvien.digital import policies, storage
 from thuvien.digital.exceptions import DigitalError
-from thuvien.digital.models import AccessLevel, DigitalObject, Stage, StageChange
+from thuvien.digital.models import (
+    AccessLevel,
+    CopyRequest,
+    CopyStatus,
+    DigitalObject,
+    Page,
+    Rights,
+    Stage,
+    StageChange,
+)
+from thuvien.interop.dublin_core import record_elements
+from thuvien.lib.vn_text import nfc
 from thuvien.search.indexer import enqueue
 
 DC_LIST_FIELDS = ("creator", "subject", "contributor")
@@ -32,6 +46,10 @@ def clean_dc(dc: dict) -> dict:
             value = [str(v).strip()[:500] for v in (value or []) if str(v).strip()][:50]
         else:
             value = str(value or "").strip()[:5000]
+        if isinstance(value, list):
+            value = [nfc(v) for v in value]
+        elif value:
+            value = nfc(value)
         if value:
             out[key] = value
     return out
@@ -205,3 +223,343 @@ def move_stage(obj: DigitalObject, to_stage: str, *, actor=None, note: str = "")
     audit.record("digital.object.stage", actor=actor, library=locked.library, obj=locked, stage=to_stage)
     sync_visibility(locked)
     return locked
+
+
+# --- describing, access, pages, collections, deletion (the staff pages) --------------------------------
+
+KEEP = object()  # update_description(record=KEEP): leave the link to the catalogue as it is
+TOC_MAX_ENTRIES = 1000
+LABEL_MAX = 100
+# Copy requests a reader is still waiting on or may still download: the object must stay.
+_OPEN_COPY_STATUSES = (CopyStatus.REQUESTED, CopyStatus.APPROVED, CopyStatus.READY)
+
+
+def _lock(obj: DigitalObject) -> DigitalObject:
+    return DigitalObject.objects.select_for_update().select_related("library", "record").get(pk=obj.pk)
+
+
+def _purge_cache(object_id: int, seqs) -> None:
+    """Drop the cached IIIF derivatives of pages SEQS of OBJECT_ID once the transaction has committed."""
+    seqs = list(seqs)
+
+    def purge():
+        try:
+            cache = importlib.import_module("thuvien.interop.iiif.cache")
+        except ModuleNotFoundError as exc:  # the IIIF image server may not have landed yet
+            if exc.name != "thuvien.interop.iiif.cache":
+                raise
+            cache = None
+        for seq in seqs:
+            if cache is not None:
+                cache.purge(object_id, seq)
+            shutil.rmtree(storage.cache_dir(object_id, seq), ignore_errors=True)
+
+    transaction.on_commit(purge)
+
+
+def dc_from_record(record: Record) -> dict:
+    """The Dublin Core of a catalogue RECORD, in the shape a standalone object keeps (see clean_dc)."""
+    found = record_elements(record)
+
+    def one(key: str, sep: str = "; ") -> str:
+        return sep.join(found.get(key) or [])
+
+    return clean_dc(
+        {
+            "title": record.title,
+            "creator": found.get("creator") or [],
+            "subject": found.get("subject") or [],
+            "description": one("description", "\n\n"),
+            "date": one("date"),
+            "publisher": one("publisher"),
+            "type": one("type"),
+            "language": (found.get("language") or [""])[0],
+            "identifier": one("identifier"),
+            "coverage": one("coverage"),
+        }
+    )
+
+
+def _linkable(record: Record, obj: DigitalObject) -> Record:
+    record = Record.objects.select_for_update().filter(pk=record.pk).first()
+    if record is None or record.deleted_at is not None:
+        raise DigitalError(_("Biểu ghi này không còn (đã xoá hoặc đã gộp)."))
+    owner = DigitalObject.objects.filter(record=record, owns_record=True).exclude(pk=obj.pk).first()
+    if owner is not None:
+        raise DigitalError(
+            _(
+                "Biểu ghi #%(id)s là biểu ghi thay thế của tài liệu số “%(title)s”; hãy liên kết với biểu ghi khác."
+            )
+            % {"id": record.pk, "title": owner.title}
+        )
+    return record
+
+
+def _drop_surrogate(obj: DigitalObject, actor) -> None:
+    """Mark the surrogate record of OBJ deleted (the object now takes its description elsewhere)."""
+    from thuvien.catalog.actions import delete_record
+    from thuvien.catalog.exceptions import CatalogError
+
+    if not (obj.owns_record and obj.record_id):
+        return
+    try:
+        delete_record(obj.record, actor=actor)
+    except CatalogError as exc:
+        raise DigitalError(str(exc)) from exc
+
+
+@transaction.atomic
+def update_description(
+    obj: DigitalObject, *, actor, dc: dict | None = None, title: str | None = None, record=KEEP
+) -> DigitalObject:
+    """Describe OBJ: edit a standalone object's Dublin Core, or link it to RECORD (None: unlink it).
+
+    A standalone object's surrogate record is regenerated from its Dublin Core; linking drops the
+    surrogate; unlinking makes the object standalone with the record's Dublin Core (or DC when given).
+    """
+    locked = _lock(obj)
+    old_record_id = locked.record_id
+    linked = locked.record_id is not None and not locked.owns_record
+    if record is not KEEP and record is not None and record.pk == locked.record_id:
+        record = KEEP
+    change = "described"
+    if record is not KEEP and record is not None:
+        record = _linkable(record, locked)
+        _drop_surrogate(locked, actor)
+        locked.record, locked.owns_record, locked.dc = record, False, {}
+        locked.title = nfc(title or record.title or locked.title)[:500]
+        change = "linked"
+    elif record is None and linked:
+        source = locked.record
+        new_dc = clean_dc(dc) if dc else dc_from_record(source)
+        new_dc["title"] = new_dc.get("title") or source.title
+        locked.record, locked.owns_record, locked.dc = None, False, new_dc
+        locked.title = new_dc["title"][:500]
+        change = "unlinked"
+    elif linked:
+        if dc:
+            raise DigitalError(
+                _("Tài liệu số liên kết với biểu ghi lấy mô tả từ biểu ghi; hãy sửa biểu ghi.")
+            )
+        if title is not None:
+            locked.title = nfc(title.strip() or locked.record.title)[:500]
+    else:
+        new_dc = clean_dc(locked.dc if dc is None else dc)
+        if dc is None:
+            new_dc.setdefault("title", locked.title)
+        if title:
+            new_dc["title"] = nfc(title.strip())
+        if not new_dc.get("title"):
+            raise DigitalError(_("Tài liệu số độc lập cần có nhan đề."))
+        locked.dc = new_dc
+        locked.title = new_dc["title"][:500]
+    locked.save(update_fields=["record", "owns_record", "dc", "title", "updated_at"])
+    if locked.record_id is None or locked.owns_record:
+        _save_surrogate(locked, actor)
+    if old_record_id and old_record_id != locked.record_id:
+        enqueue([old_record_id])  # the record's index document loses this object
+    audit.record(f"digital.object.{change}", actor=actor, library=locked.library, obj=locked,
+                 title=locked.title[:200], record=locked.record_id, previous_record=old_record_id)  # fmt: skip
+    sync_visibility(locked)
+    return locked
+
+
+@transaction.atomic
+def set_access(
+    obj: DigitalObject,
+    *,
+    actor,
+    access: str,
+    embargo_until: dt.date | None,
+    rights: str | None = None,
+    rights_note: str | None = None,
+) -> DigitalObject:
+    """Set OBJ's access level, embargo date and rights statement (None: rights unchanged)."""
+    if access not in AccessLevel.values:
+        raise DigitalError(_("Mức truy cập không hợp lệ."))
+    if rights is not None and rights not in Rights.values:
+        raise DigitalError(_("Tình trạng bản quyền không hợp lệ."))
+    locked = _lock(obj)
+    before = {
+        "access": locked.access,
+        "embargo_until": locked.embargo_until,
+        "rights": (locked.rights, locked.rights_note),
+    }
+    locked.access = access
+    locked.embargo_until = embargo_until
+    if rights is not None:
+        locked.rights = rights
+    if rights_note is not None:
+        locked.rights_note = nfc(rights_note.strip())[:500]
+    locked.save(update_fields=["access", "embargo_until", "rights", "rights_note", "updated_at"])
+    if locked.owns_record and locked.record_id and (locked.rights, locked.rights_note) != before["rights"]:
+        _save_surrogate(locked, actor)  # the rights statement is in the surrogate (540)
+    audit.record("digital.object.access", actor=actor, library=locked.library, obj=locked, access=access,
+                 embargo_until=embargo_until.isoformat() if embargo_until else None, rights=locked.rights,
+                 previous_access=before["access"],
+                 previous_embargo=before["embargo_until"].isoformat() if before["embargo_until"] else None)  # fmt: skip
+    if before["access"] != access:
+        # Derivatives made for the old level (e.g. full-size images of a once open object) must go.
+        _purge_cache(locked.pk, locked.pages.values_list("seq", flat=True))
+    sync_visibility(locked)
+    return locked
+
+
+@transaction.atomic
+def set_page_override(page: Page, level: str, *, actor) -> Page:
+    """Give PAGE its own access LEVEL ('restricted' or 'secret': only ever stricter; '' clears it)."""
+    if level not in ("", AccessLevel.RESTRICTED, AccessLevel.SECRET):
+        raise DigitalError(_("Một trang chỉ có thể bị hạn chế chặt hơn tài liệu, không thể mở rộng hơn."))
+    page = Page.objects.select_for_update().select_related("object__library").get(pk=page.pk)
+    if page.access_override == level:
+        return page
+    previous = page.access_override
+    page.access_override = level
+    page.save(update_fields=["access_override"])
+    obj = page.object
+    audit.record("digital.page.override", actor=actor, library=obj.library, obj=page, object=obj.pk,
+                 seq=page.seq, level=level, previous=previous)  # fmt: skip
+    _purge_cache(obj.pk, [page.seq])
+    sync_visibility(obj)  # the record's index carries only the text the public may search
+    return page
+
+
+def allowed_collections(library):
+    """The collections an object of LIBRARY may join: network-wide ones and those of LIBRARY or its ancestors."""
+    from thuvien.catalog.models import Collection
+
+    codes = [c for c in library.path.strip("/").split("/") if c]
+    paths = ["/" + "/".join(codes[: n + 1]) + "/" for n in range(len(codes))]
+    return Collection.objects.filter(Q(library__isnull=True) | Q(library__path__in=paths))
+
+
+@transaction.atomic
+def set_collections(obj: DigitalObject, collections, *, actor) -> DigitalObject:
+    """Put OBJ in exactly COLLECTIONS (each network-wide or of OBJ's library or an ancestor)."""
+    locked = _lock(obj)
+    wanted = {c.pk for c in collections}
+    allowed = set(allowed_collections(locked.library).filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise DigitalError(
+            _("Chỉ có thể xếp tài liệu vào bộ sưu tập chung hoặc của thư viện mình (hay cấp trên).")
+        )
+    before = set(locked.collections.values_list("pk", flat=True))
+    if before != wanted:
+        locked.collections.set(sorted(wanted))
+        audit.record("digital.object.collections", actor=actor, library=locked.library, obj=locked,
+                     added=sorted(wanted - before), removed=sorted(before - wanted))  # fmt: skip
+        if locked.record_id:
+            enqueue([locked.record_id])
+    return locked
+
+
+def parse_toc(text: str) -> list[dict]:
+    """Parse a table of contents typed one entry per line, "Chương 1 | 5" (label, then page number)."""
+    toc = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        label, sep, page = line.rpartition("|")
+        label = nfc(label.strip())
+        if not sep or not label or not page.strip().isdigit():
+            raise DigitalError(_("Dòng %(n)s của mục lục phải có dạng “Tên mục | số trang”.") % {"n": number})
+        toc.append({"label": label, "page": int(page.strip())})
+    return toc
+
+
+def toc_text(toc: list[dict]) -> str:
+    """The textarea form of TOC (parse_toc reads it back)."""
+    return "\n".join(f"{e['label']} | {e['page']}" for e in toc or [])
+
+
+@transaction.atomic
+def set_toc(obj: DigitalObject, toc, *, actor) -> DigitalObject:
+    """Set OBJ's table of contents: a list of {"label", "page"} or the text parse_toc reads."""
+    if isinstance(toc, str):
+        toc = parse_toc(toc)
+    locked = _lock(obj)
+    count = locked.pages.count()
+    if len(toc) > TOC_MAX_ENTRIES:
+        raise DigitalError(_("Mục lục quá dài (tối đa %(n)s mục).") % {"n": TOC_MAX_ENTRIES})
+    clean = []
+    for entry in toc:
+        label = nfc(str(entry.get("label") or "").strip())[:300]
+        try:
+            page = int(entry.get("page"))
+        except (TypeError, ValueError):
+            page = 0
+        if not label:
+            raise DigitalError(_("Mỗi mục của mục lục cần có tên."))
+        if not 1 <= page <= count:
+            raise DigitalError(
+                _("Mục “%(label)s” trỏ tới trang %(page)s, nhưng tài liệu có %(count)s trang.")
+                % {"label": label, "page": entry.get("page"), "count": count}
+            )
+        clean.append({"label": label, "page": page})
+    locked.toc = clean
+    locked.save(update_fields=["toc", "updated_at"])
+    audit.record("digital.object.toc", actor=actor, library=locked.library, obj=locked, entries=len(clean))
+    return locked
+
+
+@transaction.atomic
+def relabel_pages(obj: DigitalObject, labels, *, actor) -> int:
+    """Set page labels ("i", "12", "Bìa") from LABELS ({seq: label}, or a list for pages 1, 2 …); return how many changed."""
+    if not isinstance(labels, dict):
+        labels = {seq: label for seq, label in enumerate(labels, 1)}
+    locked = _lock(obj)
+    pages = {p.seq: p for p in locked.pages.select_for_update().filter(seq__in=list(labels))}
+    if set(labels) - set(pages):
+        raise DigitalError(_("Tài liệu không có trang %(seq)s.") % {"seq": min(set(labels) - set(pages))})
+    changed = []
+    for seq, label in labels.items():
+        label = nfc(str(label or "").strip())
+        if len(label) > LABEL_MAX:
+            raise DigitalError(_("Nhãn trang %(seq)s quá dài.") % {"seq": seq})
+        if pages[seq].label != label:
+            pages[seq].label = label
+            changed.append(pages[seq])
+    Page.objects.bulk_update(changed, ["label"])
+    if changed:
+        audit.record("digital.page.labels", actor=actor, library=locked.library, obj=locked,
+                     seqs=sorted(p.seq for p in changed)[:200])  # fmt: skip
+    return len(changed)
+
+
+@transaction.atomic
+def delete_object(obj: DigitalObject, *, actor) -> None:
+    """Delete OBJ, its pages and files; refused while a reader waits for, or may still download, a copy."""
+    locked = _lock(obj)
+    now = timezone.now()
+    waiting = locked.copy_requests.filter(status__in=_OPEN_COPY_STATUSES).exclude(
+        status=CopyStatus.READY, expires_at__lt=now
+    )
+    if waiting.exists():
+        raise DigitalError(
+            _(
+                "Không thể xoá: còn yêu cầu sao chụp đang chờ duyệt hoặc bạn đọc còn được tải về. "
+                "Hãy xử lý các yêu cầu đó trước."
+            )  # fmt: skip
+        )
+    _drop_surrogate(locked, actor)
+    seqs = list(locked.pages.values_list("seq", flat=True))
+    copies = list(locked.copy_requests.values_list("pk", flat=True))
+    audit.record("digital.object.deleted", actor=actor, library=locked.library, obj=locked,
+                 title=locked.title[:200], record=locked.record_id, pages=len(seqs),
+                 copy_requests=len(copies))  # fmt: skip
+    record_id = None if locked.owns_record else locked.record_id
+    object_id = locked.pk
+    # Finished copy requests go with the object (their fees stay with the reader's account).
+    CopyRequest.objects.filter(pk__in=copies).delete()
+    locked.delete()
+    if record_id:
+        enqueue([record_id])
+    _purge_cache(object_id, seqs)
+
+    def remove_files():
+        shutil.rmtree(storage.object_dir(object_id), ignore_errors=True)
+        shutil.rmtree(storage.cache_dir(object_id), ignore_errors=True)
+        for pk in copies:
+            storage.copy_path(pk).unlink(missing_ok=True)
+
+    transaction.on_commit(remove_files)
