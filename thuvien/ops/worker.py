@@ -91,9 +91,17 @@ class Worker:
 
         self._every(300, run_due_dumps, "dumps")
 
+    def embargo_loop(self) -> None:
+        """Lift embargoes that ended (and hide what a calendar date hides) in the index and surrogate records."""
+        from thuvien.digital.actions import sync_due_visibility
+
+        # Request-time checks read today's date already; this brings the search index, OAI-PMH, SRU,
+        # Z39.50 and the dumps in line within minutes of midnight.
+        self._every(300, sync_due_visibility, "embargo")
+
     def start(self) -> None:
         """Start the loops in daemon threads and return."""
-        scheduled = [self.task_loop, self.daily_loop, self.harvest_loop, self.dump_loop]
+        scheduled = [self.task_loop, self.daily_loop, self.harvest_loop, self.dump_loop, self.embargo_loop]
         loops = [self.index_loop] + (scheduled if self.tasks else [])
         for loop in loops:
             thread = threading.Thread(target=loop, name=f"thuvien-{loop.__name__}", daemon=True)
