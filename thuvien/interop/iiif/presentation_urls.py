@@ -1,7 +1,13 @@
 """IIIF Presentation API 3.0: manifests and collections (/iiif/presentation/...)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from thuvien.interop.iiif import presentation_views as views
 
 app_name = "iiif_presentation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("collection/top", views.top_view, name="top"),
+    path("collection/<slug:code>", views.collection_view, name="collection"),
+    path("<int:object_id>/manifest", views.manifest_view, name="manifest"),
+]
