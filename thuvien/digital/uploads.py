@@ -34,10 +34,11 @@ PDF = "application/pdf"
 ZIP = "application/zip"
 IMAGE_KINDS = (TIFF, JPEG, PNG, JP2)
 
-# A member this many times larger than its compressed form (and over ZIP_RATIO_FLOOR) is a bomb: even a
-# blank uncompressed A4 page at 600 dpi deflates less than that.
-ZIP_MAX_RATIO = 1000
-ZIP_RATIO_FLOOR = 4 * MB
+# A large member this many times larger than its compressed form is a bomb. Deflate cannot pass about
+# 1,030:1, which blank uncompressed pages come close to, so the ratio applies only past ZIP_RATIO_FLOOR
+# (a blank uncompressed 8-bit A4 page at 400 dpi); the byte budgets bound everything else.
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FLOOR = 16 * MB
 # Files a folder or a ZIP may carry besides pages, skipped by name (never accepted by name).
 JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 NOTE_SUFFIXES = {".csv", ".txt", ".md"}
