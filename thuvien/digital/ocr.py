@@ -85,14 +85,19 @@ def master_png(path: Path) -> tuple[bytes, int | None]:
     return data, dpi
 
 
-def run_tesseract(image: bytes | Path, *, dpi: int | None = None) -> tuple[str, str]:
-    """Run tesseract once on IMAGE (bytes of an image, or a file) and return its (hOCR, ALTO)."""
+def run_tesseract(image: bytes | Path, *, dpi: int | None = None, psm: int | None = None) -> tuple[str, str]:
+    """Run tesseract once on IMAGE (bytes of an image, or a file) and return its (hOCR, ALTO).
+
+    PSM is tesseract's page segmentation mode (default: automatic; 7 reads a single line).
+    """
     with tempfile.TemporaryDirectory(prefix="thuvien-ocr-") as tmp:
         out = Path(tmp) / "page"
         source = str(image) if isinstance(image, Path) else "stdin"
         cmd = [settings.DIGITAL_TESSERACT, source, str(out), "-l", settings.DIGITAL_OCR_LANGUAGES]
         if dpi:
             cmd += ["--dpi", str(dpi)]
+        if psm is not None:
+            cmd += ["--psm", str(int(psm))]
         cmd += ["hocr", "alto"]
         # One thread per run: the worker runs pages in parallel, and OpenMP threads fighting over the
         # same cores make every page slower.
@@ -173,9 +178,9 @@ def parse_hocr(hocr: str | bytes) -> tuple[str, list, float | None]:
     return "\n\n".join(paragraphs), words, confidence
 
 
-def ocr_image(image: bytes | Path, *, dpi: int | None = None) -> OcrResult:
+def ocr_image(image: bytes | Path, *, dpi: int | None = None, psm: int | None = None) -> OcrResult:
     """OCR one page image (PNG bytes or an image file tesseract reads) and return what it read."""
-    hocr, alto = run_tesseract(image, dpi=dpi)
+    hocr, alto = run_tesseract(image, dpi=dpi, psm=psm)
     text, words, confidence = parse_hocr(hocr)
     return OcrResult(text=text, words=words, hocr=hocr, alto=alto, confidence=confidence)
 
