@@ -140,7 +140,7 @@ def image_url(base: str, object_id: int, seq: int, size: str = "max") -> str:
 
 def rights_label(obj: DigitalObject) -> str:
     """Return OBJ's rights statement in words: the library's note, else the statement's name."""
-    return obj.rights_note or (Rights(obj.rights).label if obj.rights in Rights.values else obj.rights)
+    return str(obj.rights_note or (Rights(obj.rights).label if obj.rights in Rights.values else obj.rights))
 
 
 # --- Dublin Core ----------------------------------------------------------------------------------------
@@ -166,9 +166,9 @@ def dc_xml(obj: DigitalObject, *, base: str) -> bytes:
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v not in (None, "")})
+    element = etree.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v not in (None, "")})
     if text:
-        element.text = text
+        element.text = str(text)
     return element
 
 
