@@ -8,6 +8,7 @@ as a page of its own. Word boxes are kept in master pixels, the coordinates of t
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ from lxml import etree
 
 from thuvien.audit import actions as audit
 from thuvien.digital import storage
+from thuvien.digital.exceptions import DigitalError
 from thuvien.digital.models import DigitalObject, OcrStatus, Page, Stage
 from thuvien.lib.vn_text import fold, nfc, tokens
 from thuvien.search.indexer import enqueue as enqueue_index
@@ -38,6 +40,10 @@ _WCONF_RE = re.compile(r"x_wconf\s+(-?\d+(?:\.\d+)?)")
 
 class OcrError(Exception):
     """OCR of one page failed; the message (Vietnamese) is stored on the page for the librarian."""
+
+
+class StaleText(DigitalError):
+    """A correction was made from a text that has changed since."""
 
 
 @dataclass
@@ -425,10 +431,23 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
+def text_version(text: str) -> str:
+    """Return a short fingerprint of a page text: a correction names the text it was made from."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 @transaction.atomic
-def correct_page(page: Page, text: str, *, actor) -> Page:
-    """Replace PAGE's text with a librarian's correction (word boxes re-aligned); the index follows."""
+def correct_page(page: Page, text: str, *, actor, base: str | None = None) -> Page:
+    """Replace PAGE's text with a librarian's correction (word boxes re-aligned); the index follows.
+
+    BASE, when given, is the ``text_version`` of the text the librarian started from: if the page's
+    text has changed since (OCR ran again, a colleague saved first), StaleText is raised and nothing
+    is written.
+    """
     locked = Page.objects.select_for_update().select_related("object__library").get(pk=page.pk)
+    if base is not None and base != text_version(locked.text):
+        raise StaleText(_("Văn bản của trang đã thay đổi từ khi bạn mở nó (nhận dạng lại hoặc người khác vừa "
+                          "sửa). Hãy xem bản hiện tại rồi sửa lại."))  # fmt: skip
     text = clean_text(text)
     locked.words = align_words(locked.words or [], text)
     locked.text, locked.text_folded = text, fold(text)
