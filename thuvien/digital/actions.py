@@ -134,6 +134,13 @@ def create_object(
         raise DigitalError(_("Tài liệu số độc lập cần có nhan đề."))
     if access not in AccessLevel.values:
         raise DigitalError(_("Mức truy cập không hợp lệ."))
+    collections = list(collections or ())
+    if collections and allowed_collections(library).filter(pk__in=[c.pk for c in collections]).count() < len(
+        {c.pk for c in collections}
+    ):
+        raise DigitalError(
+            _("Chỉ có thể xếp tài liệu vào bộ sưu tập chung hoặc của thư viện mình (hay cấp trên).")
+        )
     if record is not None:
         title = title or record.title
     else:
