@@ -20,6 +20,7 @@ from thuvien.interop.marc import extract, record_from_json
 from thuvien.network.models import Library
 from thuvien.network.queries import library_by_code, public_libraries
 from thuvien.opac import citations
+from thuvien.opac.digital import record_digital
 from thuvien.opac.jsonld import record_jsonld
 from thuvien.search import suggest
 from thuvien.search.fulltext import attach_snippets
@@ -219,6 +220,7 @@ def record_view(request, record_id: int):
         "available_total": sum(1 for i in record.public_items if i.on_shelf),
         "language_name": LANGUAGE_NAMES.get(record.language, record.language),
         "similar": similar_records(record, limit=6),
+        "digital": record_digital(request, record),
         "canonical": canonical,
         "jsonld": json.dumps(record_jsonld(record, details, canonical), ensure_ascii=False).replace(
             "</", "<\\/"
