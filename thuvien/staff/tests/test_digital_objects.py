@@ -327,3 +327,24 @@ def test_stats_page(client, network, provincial_librarian, obj):
     assert response.context["counts"].kinds["rare"].share == 0.75
     assert "75%" in response.content.decode()
     assert client.get(f"/staff/digital/stats/?library={network['commune'].pk}&year=2026").status_code == 200
+
+
+def test_the_admin_shows_objects_read_only_and_deletes_through_the_action(client, obj, commune_librarian):
+    from thuvien.accounts.models import User
+
+    root = User.objects.create_superuser("root", password="mat-khau-thu-nghiem-1")  # noqa: S106
+    client.force_login(root)
+    assert "Địa chí xã Hòa Bình" in client.get("/admin/digital/digitalobject/").content.decode()
+    change = client.get(f"/admin/digital/digitalobject/{obj.pk}/change/")
+    assert change.status_code == 200 and 'name="access"' not in change.content.decode()
+    assert (
+        client.post(f"/admin/digital/digitalobject/{obj.pk}/change/", {"access": "open"}).status_code == 403
+    )
+    assert client.get("/admin/digital/digitalobject/add/").status_code == 403
+    assert client.get(f"/admin/digital/page/{obj.pages.first().pk}/change/").status_code == 200
+    client.post("/admin/digital/digitalobject/", {"action": "delete_through_the_digital_library",
+                                                  "_selected_action": [obj.pk]})  # fmt: skip
+    assert not DigitalObject.objects.filter(pk=obj.pk).exists()
+    # Staff who are not superusers do not get in.
+    client.force_login(commune_librarian)
+    assert client.get("/admin/digital/digitalobject/").status_code == 302
