@@ -102,12 +102,17 @@ def ingest_paths(
 
 
 def ingest_uploads(files, **kwargs) -> IngestResult:
-    """Stream the uploaded FILES (Django UploadedFile) to the staging folder within the limits, then ingest them."""
+    """Ingest the uploaded FILES (Django UploadedFile), in natural order of their names; see ingest_paths.
+
+    Each is streamed to the staging folder within the size limits first.
+    """
     limits = Limits.from_settings()
     upload_dir = storage.staging_dir() / f"upload-{secrets.token_hex(12)}"
     upload_dir.mkdir(parents=True)
     try:
         paths, names, budget = [], [], Budget(limits)
+        # Browsers send files in the order they were picked; pages follow their names (trang2 before trang10).
+        files = sorted(files, key=lambda f: uploads.natural_key(uploads.display_name(f.name)))
         for n, upload in enumerate(files, 1):
             name = uploads.display_name(upload.name)
             uploads.check_file_size(name, upload.size or 0, limits)

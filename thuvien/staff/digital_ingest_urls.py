@@ -1,7 +1,11 @@
 """Staff upload and ingest of page images, PDFs and ZIPs (/staff/digital/ingest/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from thuvien.staff import digital_ingest
 
 app_name = "staff_ingest"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", digital_ingest.upload, name="upload"),
+]
