@@ -488,3 +488,38 @@ def requests_for_staff(user):
     return CopyRequest.objects.filter(object__in=queries.objects_for_staff(user)).select_related(
         "object", "object__library", "reader", "decided_by"
     )
+
+
+# --- the fee rule -------------------------------------------------------------------------------
+
+RULE_FIELDS = ("per_page", "restricted_per_page", "minimum", "max_pages", "days_valid")
+
+
+def save_fee_rule(library: Library, *, actor, **values) -> CopyFeeRule:
+    """Set LIBRARY's own copy fee rule (its members without a rule of their own follow it)."""
+    from thuvien.accounts.queries import can_manage
+
+    if not can_manage(actor, library):
+        raise CopyError("forbidden", _("Chỉ quản trị của thư viện mới đặt được quy định phí sao chụp."))
+    clean = {key: values[key] for key in RULE_FIELDS if key in values}
+    if any(Decimal(clean.get(k, 0)) < 0 for k in ("per_page", "restricted_per_page", "minimum")):
+        raise CopyError("amount", _("Giá và mức tối thiểu không được âm."))
+    if not 1 <= int(clean.get("max_pages", 1)) <= 500 or not 1 <= int(clean.get("days_valid", 1)) <= 365:
+        raise CopyError("limits", _("Số trang tối đa từ 1 đến 500, số ngày được tải về từ 1 đến 365."))
+    with transaction.atomic():
+        rule, _created = CopyFeeRule.objects.update_or_create(library=library, defaults=clean)
+        audit("digital.copy.rule_saved", actor=actor, library=library, obj=rule,
+              **{key: str(getattr(rule, key)) for key in RULE_FIELDS})  # fmt: skip
+    return rule
+
+
+def delete_fee_rule(library: Library, *, actor) -> None:
+    """Remove LIBRARY's own rule: it follows the nearest rule above it again (or the defaults)."""
+    from thuvien.accounts.queries import can_manage
+
+    if not can_manage(actor, library):
+        raise CopyError("forbidden", _("Chỉ quản trị của thư viện mới đặt được quy định phí sao chụp."))
+    with transaction.atomic():
+        deleted, _rows = CopyFeeRule.objects.filter(library=library).delete()
+        if deleted:
+            audit("digital.copy.rule_deleted", actor=actor, library=library)

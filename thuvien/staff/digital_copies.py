@@ -6,19 +6,23 @@ is a 404. The decisions are thuvien.digital.copies actions.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from thuvien.accounts.policies import CAN_CATALOGUE, CAN_MANAGE_NETWORK
+from thuvien.accounts.queries import libraries_for
 from thuvien.circulation.policies import money
 from thuvien.digital import copies
 from thuvien.digital.copies import CopyError
-from thuvien.digital.models import CopyStatus
+from thuvien.digital.models import CopyFeeRule, CopyStatus
 from thuvien.staff.views import staff_required
 
 # Thumbnails shown on a request's page, so the librarian sees what leaves the library.
@@ -115,3 +119,50 @@ def file_view(request, request_id: int):
     )
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = CopyFeeRule
+        fields = list(copies.RULE_FIELDS)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def rule_view(request):
+    """The copy fee rule of one of my libraries: the one in force (its own or inherited), editable by its admins."""
+    mine = libraries_for(request.user, CAN_CATALOGUE).order_by("path")
+    code = request.POST.get("library") or request.GET.get("library") or ""
+    library = (mine.filter(code=code).first() if code else None) or mine.first()
+    if library is None:
+        raise Http404
+    can_edit = libraries_for(request.user, CAN_MANAGE_NETWORK).filter(pk=library.pk).exists()
+    rule = copies.fee_rule(library)
+    own = rule.pk is not None and rule.library_id == library.pk
+    inherit = request.method == "POST" and request.POST.get("action") == "inherit"
+    initial = CopyFeeRule(**{k: getattr(rule, k) for k in copies.RULE_FIELDS})
+    form = RuleForm(request.POST if request.method == "POST" and not inherit else None, instance=initial)
+    if request.method == "POST":
+        try:
+            if inherit:
+                copies.delete_fee_rule(library, actor=request.user)
+                messages.success(request, _("Thư viện này nay theo quy định phí của thư viện cấp trên."))
+            elif form.is_valid():
+                copies.save_fee_rule(library, actor=request.user,
+                                     **{k: form.cleaned_data[k] for k in copies.RULE_FIELDS})  # fmt: skip
+                messages.success(request, _("Đã lưu quy định phí sao chụp."))
+        except CopyError as exc:
+            if exc.code == "forbidden":
+                raise Http404 from None
+            if form.is_bound:
+                form.add_error(None, exc.message)
+            else:
+                messages.error(request, exc.message)
+        if not form.errors:
+            return redirect(reverse("staff_copies:rule") + f"?library={library.code}")
+    context = {
+        "library": library, "libraries": mine[:500], "rule": rule, "own": own, "form": form, "can_edit": can_edit,
+        "per_page": money(rule.per_page), "restricted_per_page": money(rule.restricted_per_page),
+        "minimum": money(rule.minimum),
+    }  # fmt: skip
+    return render(request, "staff/digital/copies_rule.html", context, status=400 if form.errors else 200)

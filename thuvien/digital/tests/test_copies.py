@@ -296,3 +296,22 @@ def test_format_pages_and_initials():
     assert copies.format_pages([1, 2, 3, 5, 7, 8]) == "1-3, 5, 7-8"
     assert copies.format_pages([]) == ""
     assert copies.initials("Lê Minh Khôi") == "L.M.K." and copies.initials(" Đinh  Bộ Lĩnh ") == "Đ.B.L."
+
+
+def test_only_a_librarys_admins_set_its_fee_rule(network, provincial_librarian, commune_librarian,
+                                                other_library_staff):  # fmt: skip
+    values = {"per_page": 1000, "restricted_per_page": 3000, "minimum": 0, "max_pages": 10, "days_valid": 7}
+    for actor in (commune_librarian, other_library_staff, None):
+        with pytest.raises(CopyError) as err:
+            copies.save_fee_rule(network["commune"], actor=actor, **values)
+        assert err.value.code == "forbidden"
+    with pytest.raises(CopyError) as err:
+        copies.save_fee_rule(network["prov"], actor=provincial_librarian, **{**values, "per_page": -1})
+    assert err.value.code == "amount"
+    copies.save_fee_rule(network["commune"], actor=provincial_librarian, **values)
+    assert copies.fee_rule(network["commune"]).max_pages == 10
+    assert AuditEntry.objects.filter(type="digital.copy.rule_saved").count() == 1
+    with pytest.raises(CopyError):
+        copies.delete_fee_rule(network["commune"], actor=commune_librarian)
+    copies.delete_fee_rule(network["commune"], actor=provincial_librarian)
+    assert copies.fee_rule(network["commune"]).pk is None

@@ -113,3 +113,45 @@ def test_staff_of_another_library_and_anonymous_visitors_are_refused(
         client.post(base, {"action": "approve"})
     client.force_login(other_library_staff)
     assert client.get(base + "tep/").status_code == 404
+
+
+def test_the_fee_rule_page_sets_inherits_and_refuses_non_admins(
+    client, network, provincial_librarian, commune_librarian, other_library_staff
+):
+    from thuvien.digital.models import CopyFeeRule
+
+    client.force_login(provincial_librarian)
+    page = client.get("/staff/digital/copies/quy-dinh-phi/?library=VN-TST-XA").content.decode()
+    assert "mức mặc định" in page and 'name="per_page"' in page
+    values = {"per_page": "1500", "restricted_per_page": "4000", "minimum": "6000", "max_pages": "20",
+              "days_valid": "10"}  # fmt: skip
+    response = client.post("/staff/digital/copies/quy-dinh-phi/", {"library": "VN-TST", **values})
+    assert response.status_code == 302
+    rule = CopyFeeRule.objects.get(library=network["prov"])
+    assert (rule.per_page, rule.max_pages) == (Decimal(1500), 20)
+    page = client.get("/staff/digital/copies/quy-dinh-phi/?library=VN-TST-XA").content.decode()
+    assert "theo quy định của Thư viện tỉnh Thử Nghiệm" in page and "1.500&nbsp;đ" in page
+    bad = client.post(
+        "/staff/digital/copies/quy-dinh-phi/", {"library": "VN-TST", **values, "max_pages": "0"}
+    )
+    assert bad.status_code == 400 and CopyFeeRule.objects.get(pk=rule.pk).max_pages == 20
+    response = client.post("/staff/digital/copies/quy-dinh-phi/", {"library": "VN-TST", "action": "inherit"})
+    assert response.status_code == 302 and not CopyFeeRule.objects.exists()
+
+    # A cataloguer sees the rule of his library but may not change it; other provinces' staff not even see it.
+    client.force_login(commune_librarian)
+    page = client.get("/staff/digital/copies/quy-dinh-phi/").content.decode()
+    assert "Thư viện xã Hòa Bình" in page and 'name="per_page"' not in page
+    assert (
+        client.post("/staff/digital/copies/quy-dinh-phi/", {"library": "VN-TST-XA", **values}).status_code
+        == 404
+    )
+    client.force_login(other_library_staff)
+    page = client.get("/staff/digital/copies/quy-dinh-phi/?library=VN-TST").content.decode()
+    assert "Thư viện tỉnh Khác" in page and "Thư viện tỉnh Thử Nghiệm" not in page
+    assert (
+        client.post("/staff/digital/copies/quy-dinh-phi/", {"library": "VN-TST", **values}).status_code == 302
+    )
+    assert not CopyFeeRule.objects.filter(library=network["prov"]).exists()
+    client.logout()
+    assert client.get("/staff/digital/copies/quy-dinh-phi/").status_code == 302
