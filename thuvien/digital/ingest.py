@@ -348,13 +348,27 @@ def _write_masters(ctx: _Context, sources: list[_Source]) -> list[_Staged]:
     pages_dir = ctx.stage / "pages"
     pages_dir.mkdir()
     for source in sources:
-        for n in range(source.pages):
-            path = pages_dir / f"{len(staged) + 1:05d}.tif"
-            if source.kind == PDF:
-                width, height = _render_pdf_page(ctx, source, n, path)
-            else:
-                width, height = _write_image_page(ctx, source, n, path)
-            staged.append(_Staged(source=source, path=path, width=width, height=height))
+        pdf = None
+        if source.kind == PDF:
+            with PDFIUM:
+                pdf = uploads.open_pdf(source.path, source.name, ctx.limits)
+        try:
+            for n in range(source.pages):
+                path = pages_dir / f"{len(staged) + 1:05d}.tif"
+                if pdf is not None:
+                    image = _render_pdf_page(ctx, source, pdf, n)
+                    try:
+                        storage.write_master(image, path)
+                    except pyvips.Error as exc:
+                        raise uploads.damaged(source.name, exc) from exc
+                    width, height = image.width, image.height
+                else:
+                    width, height = _write_image_page(ctx, source, n, path)
+                staged.append(_Staged(source=source, path=path, width=width, height=height))
+        finally:
+            if pdf is not None:
+                with PDFIUM:
+                    pdf.close()
     return staged
 
 
@@ -405,11 +419,12 @@ def _pdf_dpi(page, width_pt: float, height_pt: float) -> float:
     return min(max(best, PDF_MIN_DPI), PDF_MAX_DPI)
 
 
-def _render_pdf_page(ctx: _Context, source: _Source, n: int, path: Path) -> tuple[int, int]:
+def _render_pdf_page(ctx: _Context, source: _Source, pdf, n: int) -> pyvips.Image:
+    """Page N of PDF rendered at its scan's resolution (within the pixel limit), as an image in memory."""
     import pypdfium2 as pdfium
 
     with PDFIUM:
-        pdf = uploads.open_pdf(source.path, source.name, ctx.limits)
+        page = bitmap = None
         try:
             page = pdf[n]
             width_pt, height_pt = page.get_size()
@@ -427,13 +442,11 @@ def _render_pdf_page(ctx: _Context, source: _Source, n: int, path: Path) -> tupl
             bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True, may_draw_forms=False)
             width, height = bitmap.width, bitmap.height
             uploads.check_pixels(source.name, width, height, ctx.limits)
-            # RGBx, four bytes a pixel: rows need no padding, so pyvips reads the buffer as it is.
+            # RGBx, four bytes a pixel: rows need no padding. The pixels are copied out of pdfium's buffer so
+            # that the master is written without holding the lock.
             image = pyvips.Image.new_from_memory(bitmap.buffer, bitmap.stride // 4, height, 4, "uchar")
-            image = image.crop(0, 0, width, height).extract_band(0, n=3)
-            image = image.copy(interpretation="srgb", xres=dpi / 25.4, yres=dpi / 25.4)
-            storage.write_master(image, path)
-            bitmap.close()
-            page.close()
+            image = image.crop(0, 0, width, height).extract_band(0, n=3).copy_memory()
+            return image.copy(interpretation="srgb", xres=dpi / 25.4, yres=dpi / 25.4)
         except pdfium.PdfiumError as exc:
             raise IngestError(
                 _("«%(name)s»: không dựng được trang %(n)s của PDF.") % {"name": source.name, "n": n + 1}
@@ -441,8 +454,10 @@ def _render_pdf_page(ctx: _Context, source: _Source, n: int, path: Path) -> tupl
         except pyvips.Error as exc:
             raise uploads.damaged(source.name, exc) from exc
         finally:
-            pdf.close()
-    return width, height
+            if bitmap is not None:
+                bitmap.close()
+            if page is not None:
+                page.close()
 
 
 # Phase 3: one transaction -------------------------------------------------------------------------------

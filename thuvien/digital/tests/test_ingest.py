@@ -102,3 +102,58 @@ def test_a_bad_file_last_leaves_nothing(network, provincial_librarian, pngs, tmp
         ingest_paths([*pngs, bad], library=network["prov"], actor=provincial_librarian, title="Hỏng")
     assert DigitalObject.objects.count() == 0 and Page.objects.count() == 0
     assert _files(storage.root()) == []
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+def failing_commit(monkeypatch):
+    """Make the last write of the commit phase fail, after the files have been moved into place."""
+    from thuvien.digital import ingest
+
+    real = ingest.audit.record
+    switch = {"armed": True}
+
+    def record(type, **kwargs):
+        if type == "digital.object.ingested" and switch["armed"]:
+            raise Boom
+        return real(type, **kwargs)
+
+    monkeypatch.setattr(ingest.audit, "record", record)
+    return switch
+
+
+def test_a_failure_while_committing_a_new_object_leaves_nothing(
+    network, provincial_librarian, pngs, failing_commit
+):
+    with pytest.raises(Boom):
+        ingest_paths(pngs, library=network["prov"], actor=provincial_librarian, title="Dở dang")
+    assert DigitalObject.objects.count() == 0 and Page.objects.count() == 0
+    assert _files(storage.root()) == []
+
+
+def test_a_failure_while_appending_leaves_the_object_as_it_was(
+    network, provincial_librarian, pngs, monkeypatch
+):
+    first = ingest_paths(pngs[:1], library=network["prov"], actor=provincial_librarian, title="Gia phả")
+    before = _files(storage.root())
+    monkeypatch.setattr(
+        "thuvien.digital.ingest.audit.record", lambda type, **kw: (_ for _ in ()).throw(Boom())
+    )
+    with pytest.raises(Boom):
+        ingest_paths(pngs[1:], actor=provincial_librarian, obj=first.object)
+    assert first.object.pages.count() == 1
+    assert _files(storage.root()) == before
+
+
+def test_labels_and_toc(network, provincial_librarian, pngs):
+    result = ingest_paths(
+        pngs, library=network["prov"], actor=provincial_librarian, title="Sách", labels=["bìa", "i", "1"],
+        toc=[{"label": "Chương 1", "page": 3}],
+    )  # fmt: skip
+    assert list(result.object.pages.values_list("label", flat=True)) == ["bìa", "i", "1"]
+    assert result.object.toc == [{"label": "Chương 1", "page": 3}]
+    with pytest.raises(IngestError, match="3 trang nhưng 1 nhãn"):
+        ingest_paths(pngs, library=network["prov"], actor=provincial_librarian, title="Sách", labels=["x"])
