@@ -11,6 +11,7 @@ from thuvien.accounts.models import StaffRole, User
 from thuvien.catalog.actions import ImportReport, import_marc
 from thuvien.demo.circulation import build_circulation
 from thuvien.demo.copycat import create_copycat_targets
+from thuvien.demo.digital import build_digital
 from thuvien.demo.generator import demo_people, generate_network, generate_records
 from thuvien.demo.union import create_collections, load_member_catalogue
 from thuvien.network.actions import add_library
@@ -61,9 +62,16 @@ def load_records(libraries: list[dict], count: int = DEFAULT_RECORDS, seed: int 
 
 
 def build_demo(
-    count: int = DEFAULT_RECORDS, seed: int = 1, log=print, now=None, base_url: str = "http://127.0.0.1:8000"
+    count: int = DEFAULT_RECORDS,
+    seed: int = 1,
+    log=print,
+    now=None,
+    base_url: str = "http://127.0.0.1:8000",
+    ocr: bool | None = None,
 ) -> dict | None:
     """Create the demo network, accounts, catalogue and circulation unless the database has libraries.
+
+    OCR of the digitised pages runs now when tesseract is installed (OCR None or True), else is queued.
 
     Returns the demo accounts, with "circulation" (what the desks did) and "kiosk" (the SIP2 account).
     """
@@ -83,6 +91,8 @@ def build_demo(
     log("thuvien demo: readers, rules and circulation…")
     circulation = build_circulation(people, now=now, seed=seed, log=log)
     people["circulation"], people["kiosk"] = circulation, circulation.get("kiosk")
+    log("thuvien demo: the digitised collection (pages rendered from text, ingest, OCR)…")
+    people["digital"] = build_digital(people, log=log, ocr=ocr)
     log("thuvien demo: indexing…")
     apply_outbox()
     return people

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from thuvien.demo.digital import summary_lines
 from thuvien.demo.loader import DEFAULT_RECORDS, build_demo
 
 
@@ -12,10 +13,18 @@ class Command(BaseCommand):
         parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-ocr",
+            action="store_true",
+            help="queue the OCR of the digitised pages for the worker instead of running it now (faster)",
+        )
 
     def handle(self, *args, **options):
         people = build_demo(
-            options["records"], log=self.stdout.write, base_url=f"http://{options['host']}:{options['port']}"
+            options["records"],
+            log=self.stdout.write,
+            base_url=f"http://{options['host']}:{options['port']}",
+            ocr=False if options["no_ocr"] else None,
         )
         if people is None:
             self.stdout.write("thuvien demo: the demo network already exists in this data directory.")
@@ -60,6 +69,9 @@ class Command(BaseCommand):
                 "; máy chủ Z39.50 (Z39.50 target): `thuvien z3950d` (cổng 2100, CSDL Default); "
                 f"SRU: http://{options['host']}:{options['port']}/sru"
             )
+            if people.get("digital"):
+                for line in summary_lines(people["digital"], f"http://{options['host']}:{options['port']}"):
+                    self.stdout.write(line)
             self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
