@@ -348,3 +348,58 @@ def test_the_admin_shows_objects_read_only_and_deletes_through_the_action(client
     # Staff who are not superusers do not get in.
     client.force_login(commune_librarian)
     assert client.get("/admin/digital/digitalobject/").status_code == 302
+
+
+# --- on a phone -------------------------------------------------------------------------------------
+
+PHONE_CHECK = r"""
+(() => {
+  const viewport = document.documentElement.clientWidth;
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? `[name=${el.name}]` : '');
+  const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') return true; } return false; };
+  const named = el => (el.getAttribute('aria-label') || '').trim() || (el.labels && [...el.labels].some(l => l.textContent.trim()));
+  return {
+    wide: [...document.body.querySelectorAll('*')].filter(el => shown(el) && !scrolls(el) &&
+      el.getBoundingClientRect().right > viewport + 0.5).map(describe).slice(0, 10),
+    scrollWidth: document.documentElement.scrollWidth, viewport,
+    // A tick box or a radio button may be hit through its label: the taller of the two is the target.
+    small: [...document.querySelectorAll('main button, main input:not([type=hidden]), main select, main .button')]
+      .filter(el => shown(el) && Math.max(el.getBoundingClientRect().height,
+        ...[...(el.labels || [])].map(l => l.getBoundingClientRect().height)) < 44).map(describe).slice(0, 10),
+    unlabelled: [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')]
+      .filter(el => !named(el)).map(describe),
+    h1: document.querySelectorAll('h1').length,
+  };
+})()
+"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_every_page_fits_a_phone(live_server, client, network, commune_librarian, tmp_path):
+    import shutil
+
+    from tests.browser.cdp import Chromium
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("headless Chromium not installed (Debian package `chromium`)")
+    obj = make_object(network["commune"], title="Địa chí xã Hòa Bình — bản chép tay thế kỷ XIX", texts=["Một.", "Hai."],
+                      access=AccessLevel.SECRET, stage=Stage.REVIEWED)  # fmt: skip
+    Collection.objects.create(code="xa", name="Địa chí xã", kind="local_history", library=network["commune"])
+    actions.set_toc(obj, "Lời nói đầu | 1", actor=None)
+    client.force_login(commune_librarian)
+    browser = Chromium(executable, tmp_path / "profile")
+    try:
+        browser.call("Network.setCookie", name="sessionid", value=client.cookies["sessionid"].value,
+                     url=live_server.url)  # fmt: skip
+        browser.viewport(360, 740, mobile=True)
+        for path in ("", "new/", "stats/", f"{obj.pk}/", f"{obj.pk}/edit/", f"{obj.pk}/delete/"):
+            assert browser.goto(f"{live_server.url}/staff/digital/{path}") == 200, path
+            found = browser.evaluate(PHONE_CHECK)
+            browser.screenshot(tmp_path / f"digital-{path.replace('/', '-') or 'list'}360.png")
+            assert found["scrollWidth"] <= found["viewport"] and not found["wide"], (path, found)
+            assert not found["small"] and not found["unlabelled"] and found["h1"] == 1, (path, found)
+    finally:
+        browser.close()
