@@ -77,6 +77,24 @@ def test_multipage_tiff_pdf_and_zip(network, provincial_librarian, tmp_path):
     # The PDF's page images were 100 dpi: rendered at that resolution, not blown up to 300.
     assert abs(pages[2].width - render_page(TEXTS[0], dpi=100).width) <= 2
     assert len(list(storage.source_dir(result.object.pk).iterdir())) == 3
+    # Grey scans in a PDF make grey masters.
+    assert pyvips.Image.new_from_file(str(storage.master_path(result.object.pk, 3))).bands == 1
+
+
+def test_a_colour_pdf_page_keeps_its_colour(network, provincial_librarian, tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "mau.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(200, 300))
+    pdf.setFillColorRGB(0.8, 0.1, 0.1)
+    pdf.rect(20, 20, 100, 100, fill=1)
+    pdf.drawString(20, 250, "Bản đồ màu")
+    pdf.save()
+    result = ingest_paths([path], library=network["prov"], actor=provincial_librarian, title="Bản đồ")
+    page = result.object.pages.get()
+    # No scan inside: rendered at 300 dpi.
+    assert (page.width, page.height) == (834, 1250)  # 200 × 300 pt at 300 dpi, rounded up by pdfium
+    assert pyvips.Image.new_from_file(str(storage.master_path(result.object.pk, 1))).bands == 3
 
 
 def test_append_to_an_existing_object(network, provincial_librarian, pngs, tmp_path):
