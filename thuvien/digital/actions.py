@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import shutil
 
 import pymarc
@@ -245,23 +244,11 @@ def _lock(obj: DigitalObject) -> DigitalObject:
     return DigitalObject.objects.select_for_update().select_related("library", "record").get(pk=obj.pk)
 
 
-def _purge_cache(object_id: int, seqs) -> None:
-    """Drop the cached IIIF derivatives of pages SEQS of OBJECT_ID once the transaction has committed."""
-    seqs = list(seqs)
+def _purge_cache(object_id: int, seq: int | None = None) -> None:
+    """Drop the cached IIIF responses of page SEQ of OBJECT_ID (every page when None) once committed."""
+    from thuvien.interop.iiif import cache
 
-    def purge():
-        try:
-            cache = importlib.import_module("thuvien.interop.iiif.cache")
-        except ModuleNotFoundError as exc:  # the IIIF image server may not have landed yet
-            if exc.name != "thuvien.interop.iiif.cache":
-                raise
-            cache = None
-        for seq in seqs:
-            if cache is not None:
-                cache.purge(object_id, seq)
-            shutil.rmtree(storage.cache_dir(object_id, seq), ignore_errors=True)
-
-    transaction.on_commit(purge)
+    transaction.on_commit(lambda: cache.purge(object_id, seq))
 
 
 def dc_from_record(record: Record) -> dict:
@@ -407,7 +394,7 @@ def set_access(
                  previous_embargo=before["embargo_until"].isoformat() if before["embargo_until"] else None)  # fmt: skip
     if before["access"] != access:
         # Derivatives made for the old level (e.g. full-size images of a once open object) must go.
-        _purge_cache(locked.pk, locked.pages.values_list("seq", flat=True))
+        _purge_cache(locked.pk)
     sync_visibility(locked)
     return locked
 
@@ -426,7 +413,7 @@ def set_page_override(page: Page, level: str, *, actor) -> Page:
     obj = page.object
     audit.record("digital.page.override", actor=actor, library=obj.library, obj=page, object=obj.pk,
                  seq=page.seq, level=level, previous=previous)  # fmt: skip
-    _purge_cache(obj.pk, [page.seq])
+    _purge_cache(obj.pk, page.seq)
     sync_visibility(obj)  # the record's index carries only the text the public may search
     return page
 
@@ -561,11 +548,10 @@ def delete_object(obj: DigitalObject, *, actor) -> None:
     locked.delete()
     if record_id:
         enqueue([record_id])
-    _purge_cache(object_id, seqs)
+    _purge_cache(object_id)
 
     def remove_files():
         shutil.rmtree(storage.object_dir(object_id), ignore_errors=True)
-        shutil.rmtree(storage.cache_dir(object_id), ignore_errors=True)
         for pk in copies:
             storage.copy_path(pk).unlink(missing_ok=True)
 

@@ -198,7 +198,7 @@ def test_the_detail_page_shows_pages_workflow_and_links(client, commune_libraria
     body = client.get(f"/staff/digital/{obj.pk}/").content.decode()
     assert f"/iiif/3/{obj.pk}-1/full/!150,150/0/default.jpg" in body and f"/iiif/3/{obj.pk}-2/" in body
     page = obj.pages.get(seq=1)
-    assert f"/staff/digital/ocr/{page.pk}/" in body
+    assert f"/staff/digital/ocr/{page.pk}/" in body and f"/staff/digital/ocr/object/{obj.pk}/run/" in body
     assert f"/so-hoa/{obj.pk}/" in body and f"/iiif/presentation/{obj.pk}/manifest" in body
     assert 'value="published"' in body and 'value="ocr"' in body and 'value="selected"' not in body
 
