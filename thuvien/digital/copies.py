@@ -14,6 +14,7 @@ import io
 import logging
 import math
 import os
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -387,7 +388,8 @@ def make_copy_pdf(request_id: int) -> str:
         return req.status
     final = storage.copy_path(req.pk)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f"{final.name}.{os.getpid()}.part")
+    # Two runs of the task (a redelivery) may render at once: each into its own name, the first to finish wins.
+    tmp = final.with_name(f"{final.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
     now = timezone.now()
     try:
         # Rendering takes seconds: done outside any transaction, then published under a row lock.
