@@ -259,7 +259,7 @@ def _document(doc: dict, root: Library, actor, folder: Path, run_ocr: bool) -> t
 
 
 def _sample_copy(obj: DigitalObject, reader: Reader, approver) -> CopyRequest | None:
-    """The demo reader's copy of two pages of the restricted document, approved and made."""
+    """The demo reader's copy of two pages of the restricted document: approved, made and paid for."""
     req = CopyRequest.objects.filter(reader=reader, object=obj).first()
     if req is None:
         req = copies.request_copy(reader=reader, obj=obj, pages_text=SAMPLE_PAGES, purpose=SAMPLE_PURPOSE)
@@ -268,6 +268,15 @@ def _sample_copy(obj: DigitalObject, reader: Reader, approver) -> CopyRequest | 
     # Made here rather than by the queued task, so the demo shows it at once (the task then finds it done).
     copies.make_copy_pdf(req.pk)
     req.refresh_from_db()
+    if req.fee is not None and req.fee.outstanding > 0:
+        # Paid by bank transfer, as a reader far away would: the demo reader's debts stay as the circulation
+        # demo shaped them (below the blocking threshold).
+        from thuvien.circulation.actions import pay_fees
+        from thuvien.circulation.models import Payment
+
+        pay_fees(reader=reader, amount=req.fee.outstanding, library=obj.library, actor=approver,
+                 method=Payment.Method.TRANSFER, fees=[req.fee])  # fmt: skip
+        req.refresh_from_db()
     return req
 
 

@@ -124,7 +124,7 @@ def test_the_demo_reader_has_a_ready_copy_of_the_restricted_document(demo):
     req = CopyRequest.objects.select_related("reader", "object").get()
     assert req.pk == demo["summary"]["copy_request"] and req.status == CopyStatus.READY
     assert req.reader.card == demo["people"]["reader"]["card"] and req.object.access == AccessLevel.RESTRICTED
-    assert req.fee is not None and req.fee.amount == req.fee_amount > 0
+    assert req.fee is not None and req.fee.amount == req.fee_amount > 0 and req.fee.outstanding == 0
     assert CopyFeeRule.objects.filter(library__code="VN-NB").count() == 1
     pdf = pdfium.PdfDocument(str(storage.copy_path(req.pk)))
     assert len(pdf) == 2 and req.reader.card in pdf[0].get_textpage().get_text_range()
