@@ -439,13 +439,16 @@ def _render_pdf_page(ctx: _Context, source: _Source, pdf, n: int) -> pyvips.Imag
             if width_pt * height_pt * scale * scale > ctx.limits.page_pixels:
                 scale = math.sqrt(ctx.limits.page_pixels / (width_pt * height_pt)) * 0.99
                 dpi = scale * 72
-            bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True, may_draw_forms=False)
+            bitmap = page.render(
+                scale=scale, rev_byteorder=True, prefer_bgrx=True, may_draw_forms=False,
+                bitmap_maker=pdfium.PdfBitmap.new_native,
+            )  # fmt: skip
             width, height = bitmap.width, bitmap.height
             uploads.check_pixels(source.name, width, height, ctx.limits)
-            # RGBx, four bytes a pixel: rows need no padding. The pixels are copied out of pdfium's buffer so
-            # that the master is written without holding the lock.
+            # RGBx, four bytes a pixel, packed rows. The buffer is Python's (ctypes), not pdfium's: the image
+            # keeps it alive once the bitmap is closed, so the master is written without holding the lock.
             image = pyvips.Image.new_from_memory(bitmap.buffer, bitmap.stride // 4, height, 4, "uchar")
-            image = image.crop(0, 0, width, height).extract_band(0, n=3).copy_memory()
+            image = image.crop(0, 0, width, height).extract_band(0, n=3)
         except pdfium.PdfiumError as exc:
             raise IngestError(
                 _("«%(name)s»: không dựng được trang %(n)s của PDF.") % {"name": source.name, "n": n + 1}
@@ -459,7 +462,7 @@ def _render_pdf_page(ctx: _Context, source: _Source, pdf, n: int) -> pyvips.Imag
                 page.close()
     # pdfium renders in colour; most scans are grey. A grey master is half the work to write and faster for
     # OCR and the IIIF server to read (an exact check, cheaper than the colour write it saves).
-    if (image[0] == image[1]).min() == 255 and (image[1] == image[2]).min() == 255:
+    if ((image[0] == image[1]) & (image[1] == image[2])).min() == 255:
         return image[0].copy(interpretation="b-w", xres=dpi / 25.4, yres=dpi / 25.4)
     return image.copy(interpretation="srgb", xres=dpi / 25.4, yres=dpi / 25.4)
 
