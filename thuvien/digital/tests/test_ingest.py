@@ -175,3 +175,23 @@ def test_labels_and_toc(network, provincial_librarian, pngs):
     assert result.object.toc == [{"label": "Chương 1", "page": 3}]
     with pytest.raises(IngestError, match="3 trang nhưng 1 nhãn"):
         ingest_paths(pngs, library=network["prov"], actor=provincial_librarian, title="Sách", labels=["x"])
+
+
+def test_exif_rotation_16_bit_and_alpha_are_normalised(network, provincial_librarian, tmp_path):
+    base = render_page("Ảnh chụp", dpi=72)  # portrait, 1 band
+    rotated = tmp_path / "chup.jpg"
+    sideways = base.rot90().copy()
+    sideways.set_type(pyvips.GValue.gint_type, "orientation", 8)  # "turn 90° anticlockwise to view"
+    sideways.jpegsave(str(rotated))
+    deep = tmp_path / "sau.png"
+    (base.cast("ushort") * 257).copy(interpretation="grey16").pngsave(str(deep))
+    clear = tmp_path / "trong.png"
+    base.bandjoin([base, base, 128]).copy(interpretation="srgb").pngsave(str(clear))
+    result = ingest_paths(
+        [rotated, deep, clear], library=network["prov"], actor=provincial_librarian, title="Ảnh"
+    )
+    pages = list(result.object.pages.order_by("seq"))
+    assert (pages[0].width, pages[0].height) == (base.width, base.height)  # upright again
+    for page in pages:
+        master = pyvips.Image.new_from_file(str(storage.master_path(result.object.pk, page.seq)))
+        assert master.format == "uchar" and master.bands in (1, 3) and not master.hasalpha()
