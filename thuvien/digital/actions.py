@@ -241,7 +241,12 @@ _OPEN_COPY_STATUSES = (CopyStatus.REQUESTED, CopyStatus.APPROVED, CopyStatus.REA
 
 
 def _lock(obj: DigitalObject) -> DigitalObject:
-    return DigitalObject.objects.select_for_update().select_related("library", "record").get(pk=obj.pk)
+    # Only the object's row: PostgreSQL cannot lock the nullable side of the join to its record.
+    return (
+        DigitalObject.objects.select_for_update(of=("self",))
+        .select_related("library", "record")
+        .get(pk=obj.pk)
+    )
 
 
 def _purge_cache(object_id: int, seq: int | None = None) -> None:
@@ -404,7 +409,7 @@ def set_page_override(page: Page, level: str, *, actor) -> Page:
     """Give PAGE its own access LEVEL ('restricted' or 'secret': only ever stricter; '' clears it)."""
     if level not in ("", AccessLevel.RESTRICTED, AccessLevel.SECRET):
         raise DigitalError(_("Một trang chỉ có thể bị hạn chế chặt hơn tài liệu, không thể mở rộng hơn."))
-    page = Page.objects.select_for_update().select_related("object__library").get(pk=page.pk)
+    page = Page.objects.select_for_update(of=("self",)).select_related("object__library").get(pk=page.pk)
     if page.access_override == level:
         return page
     previous = page.access_override
