@@ -38,7 +38,7 @@ def _run(env, *args, timeout=180):
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("account-browser-data")
     env = demo_env(data)
-    _run(env, "demo", "--no-serve", "--records", "300")
+    _run(env, "demo", "--no-serve", "--records", "300", "--no-ocr")
     libraries = json.loads(_run(env, "libraries", "--json"))
     root = next(lib["code"] for lib in libraries if not lib.get("parent"))
     csv = data / "reader.csv"

@@ -34,7 +34,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser-data")
     env = demo_env(data)
     demo = subprocess.run(
-        [str(THUVIEN), "demo", "--no-serve", "--records", "300"],
+        [str(THUVIEN), "demo", "--no-serve", "--records", "300", "--no-ocr"],
         env=env,
         capture_output=True,
         text=True,

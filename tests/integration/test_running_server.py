@@ -34,7 +34,7 @@ def server(tmp_path_factory):
     env["THUVIEN_DATA_DIR"] = str(data)
     env["THUVIEN_SEARCH_POLL_INTERVAL"] = "0.3"
     subprocess.run(
-        [str(THUVIEN), "demo", "--no-serve", "--records", "200"],
+        [str(THUVIEN), "demo", "--no-serve", "--records", "200", "--no-ocr"],
         env=env,
         check=True,
         capture_output=True,
