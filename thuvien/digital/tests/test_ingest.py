@@ -195,3 +195,18 @@ def test_exif_rotation_16_bit_and_alpha_are_normalised(network, provincial_libra
     for page in pages:
         master = pyvips.Image.new_from_file(str(storage.master_path(result.object.pk, page.seq)))
         assert master.format == "uchar" and master.bands in (1, 3) and not master.hasalpha()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ocr_runs_after_the_ingest_commits(network, provincial_librarian, tmp_path, settings):
+    import shutil as sh
+
+    if sh.which(settings.DIGITAL_TESSERACT) is None:
+        pytest.skip("tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-vie)")
+    settings.DIGITAL_OCR_ON_INGEST = True
+    path = write_pages(["Thư viện tỉnh Ninh Bình"], tmp_path / "ocr", fmt="png", dpi=200)
+    result = ingest_paths(path, library=network["prov"], actor=provincial_librarian, title="Nhận dạng")
+    page = Page.objects.get(object=result.object)
+    # Queued tasks run at once in tests: the page was read once the rows were committed.
+    assert page.ocr_status == "done" and "Ninh" in page.text
+    assert DigitalObject.objects.get().stage == Stage.OCR
