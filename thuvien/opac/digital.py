@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from thuvien.catalog.models import Collection
 from thuvien.digital import export, policies, queries
 from thuvien.digital.models import AccessLevel
 from thuvien.digital.policies import Viewer
-from thuvien.interop.iiif import ids, presentation
+from thuvien.interop.iiif import ids, image, presentation
 from thuvien.interop.iiif.presentation_views import respond, shared_by_all
 from thuvien.lib.vn_text import fold, tokens
 from thuvien.opac.reader_auth import sign_in_url
@@ -33,7 +33,7 @@ XML = "application/xml; charset=utf-8"
 
 def thumbnail_src(object_id: int, seq: int | None) -> str:
     """Return the site-relative address of a thumbnail of page SEQ ("" when there is no page to show)."""
-    return export.image_url("", object_id, seq, THUMBNAIL) if seq else ""
+    return image.thumbnail_url("", object_id, seq, THUMBNAIL) if seq else ""
 
 
 def _with_thumbnails(viewer: Viewer, objects) -> list:
@@ -106,10 +106,10 @@ def object_view(request, object_id: int):
             export.image_url("", obj.pk, page.seq) if queries.may_download(viewer, obj, page) else ""
         )
     base = ids.base_url(request)
+    # ?trang=N (a search hit's page): the viewer opens there, if N is a page this visitor may see.
     start = request.GET.get("trang", "")
-    canvas = ids.canvas_id(base, obj.pk, int(start)) if start.isdigit() and any(
-        p.seq == int(start) for p in pages
-    ) else ""  # fmt: skip
+    shown = {p.seq for p in pages}
+    canvas = ids.canvas_id(base, obj.pk, int(start)) if start.isdigit() and int(start) in shown else ""
     language = "vi" if (get_language() or "vi").startswith("vi") else "en"
     dc = export.describe(obj)
     response = render(
@@ -123,8 +123,10 @@ def object_view(request, object_id: int):
             "collections": obj.collections.all(),
             "record": _public_record(obj),
             "level": level,
-            "restricted": level == AccessLevel.RESTRICTED,
+            # Read online only: said to whoever may not download (staff of the library may).
+            "restricted": level == AccessLevel.RESTRICTED and not downloadable,
             "staff_only": not level,
+            "access_label": gettext(presentation.ACCESS_NOTICES[obj.access]),
             "downloadable": downloadable,
             "may_request_copy": bool(level),
             "copy_url": f"/so-hoa/sao-chup/yeu-cau/{obj.pk}/",

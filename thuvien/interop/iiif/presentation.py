@@ -16,14 +16,14 @@ from thuvien.catalog.models import Collection
 from thuvien.digital import export, queries
 from thuvien.digital.models import AccessLevel, DigitalObject, Page
 from thuvien.digital.policies import Viewer
-from thuvien.interop.iiif import ids
+from thuvien.interop.iiif import ids, image
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 IMAGE_PROFILE = "level2"
 METS_PROFILE = "http://www.loc.gov/METS/"
 OAI_DC_PROFILE = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 ALTO_PROFILE = "http://www.loc.gov/standards/alto/v4/alto.xsd"
-THUMBNAIL_SIZE = "!200,200"
+THUMBNAIL_SIZE = 200  # pixels: the page fitted in a square of this side
 # What each access level means for the reader, in a word or two (the manifest's metadata, the OPAC page).
 ACCESS_NOTICES = {
     AccessLevel.OPEN: gettext_noop("Mở: mọi người được đọc và tải về"),
@@ -68,7 +68,7 @@ def image_service(base: str, object_id: int, seq: int) -> list[dict]:
 def thumbnail(base: str, object_id: int, seq: int) -> dict:
     """Return a thumbnail (an Image with its image service) of page SEQ."""
     return {
-        "id": export.image_url(base, object_id, seq, THUMBNAIL_SIZE),
+        "id": image.thumbnail_url(base, object_id, seq, THUMBNAIL_SIZE),
         "type": "Image",
         "format": "image/jpeg",
         "service": image_service(base, object_id, seq),

@@ -169,6 +169,21 @@ def test_a_restricted_object_is_read_online_by_readers_only(client, cast, reader
     assert "private" in client.get(f"/so-hoa/{obj.pk}/")["Cache-Control"]
 
 
+def test_staff_of_the_owning_library_download_restricted_material(client, cast, provincial_librarian,
+                                                                  other_library_staff):  # fmt: skip
+    obj = cast["restricted"]
+    client.force_login(provincial_librarian)
+    body = page(client, f"/so-hoa/{obj.pk}/")
+    assert f'href="/so-hoa/{obj.pk}/tai-ve.pdf"' in body and "access-notice" not in body
+    assert "Tài liệu hạn chế: chỉ đọc trực tuyến" in body  # its level, in the description
+    assert client.get(f"/so-hoa/{obj.pk}/tai-ve.pdf").status_code == 200
+    # Staff of another library read it like a reader: online only.
+    client.force_login(other_library_staff)
+    body = page(client, f"/so-hoa/{obj.pk}/")
+    assert "tai-ve.pdf" not in body and "access-notice" in body
+    page(client, f"/so-hoa/{obj.pk}/tai-ve.pdf", status=403)
+
+
 def test_a_page_override_keeps_its_page_from_the_list(client, cast, reader):
     obj = cast["open"]
     Page.objects.filter(object=obj, seq=2).update(access_override=AccessLevel.RESTRICTED)
