@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import pymarc
@@ -54,15 +55,34 @@ def clean_dc(dc: dict) -> dict:
     return out
 
 
+# DCMI type → MARC leader/06; most of what libraries digitise is text (language material).
+_LEADER_TYPE = {"Text": "a", "StillImage": "k", "Image": "k", "MovingImage": "g", "Sound": "i",
+                "Collection": "p", "PhysicalObject": "r"}  # fmt: skip
+_YEAR = re.compile(r"(?<!\d)(1\d{3}|20\d{2})(?!\d)")
+_LANGUAGE = re.compile(r"[a-z]{3}")
+
+
+def _field_008(dc: dict, kind: str) -> str:
+    """The 008 of a surrogate record: date entered, the year of DC date, Vietnam, online, the language."""
+    data = [" "] * 40
+    data[0:6] = f"{timezone.localdate():%y%m%d}"
+    year = _YEAR.search(dc.get("date") or "")
+    data[6:11] = f"s{year.group(1)}" if year else "nuuuu"
+    data[15:18] = "vm "
+    data[29 if kind in "egkor" else 23] = "o"  # form of item: online (its place depends on the material)
+    language = (dc.get("language") or "vie").strip().lower()
+    data[35:38] = language if _LANGUAGE.fullmatch(language) else "und"
+    data[39] = "d"
+    return "".join(data)
+
+
 def surrogate_marc(obj: DigitalObject) -> pymarc.Record:
     """A MARC record for a standalone object, from its Dublin Core (crosswalk of the Library of Congress)."""
     dc = obj.dc or {}
     rec = pymarc.Record(force_utf8=True)
-    rec.leader = pymarc.Leader("     nkm a22     7i 4500")
-    year = "".join(ch for ch in (dc.get("date") or "")[:4] if ch.isdigit())
-    lang = (dc.get("language") or "vie")[:3]
-    date_field = f"{timezone.localdate():%y%m%d}s{year or '    ':4}    vm            o  {lang:3} d"
-    rec.add_field(pymarc.Field(tag="008", data=date_field[:40].ljust(40)))
+    kind = _LEADER_TYPE.get(dc.get("type") or "", "a")
+    rec.leader = pymarc.Leader(f"     n{kind}m a22     7i 4500")
+    rec.add_field(pymarc.Field(tag="008", data=_field_008(dc, kind)))
     creators = dc.get("creator") or []
     if creators:
         rec.add_field(

@@ -4,6 +4,7 @@ the workflow, deletion, and what record merges do to objects."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -74,6 +75,22 @@ def test_editing_a_standalone_objects_dublin_core_regenerates_its_surrogate_reco
     assert record.title == "Địa chí xã Hòa Bình" and record.author == "Trần Thị Bình"
     assert record.publisher == "Nhà in Hà Nội"
     assert "digital.object.described" in _types(obj)
+
+
+@pytest.mark.parametrize(
+    ("dc", "language", "year", "material"),
+    [
+        ({"language": "chi", "date": "năm Thành Thái thứ 2 (1890)", "type": "Text"}, "chi", 1890, "book"),
+        ({"date": "1925", "type": "StillImage"}, "vie", 1925, "image"),
+        ({"language": "tiếng Việt"}, "", None, "book"),  # "und": undetermined
+    ],
+)
+def test_the_surrogate_records_fixed_fields_follow_the_dublin_core(network, dc, language, year, material):
+    record = _surrogate(
+        actions.create_object(library=network["commune"], actor=None, dc={"title": "Gia phả"} | dc)
+    )
+    assert (record.language, record.year, record.material_type) == (language, year, material)
+    assert len(json.loads(record.marc)["fields"][0]["008"]) == 40
 
 
 def test_dublin_core_is_stored_nfc(network, commune_librarian):
