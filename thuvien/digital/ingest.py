@@ -360,7 +360,7 @@ def _write_masters(ctx: _Context, sources: list[_Source]) -> list[_Staged]:
                     try:
                         storage.write_master(image, path)
                     except pyvips.Error as exc:
-                        raise uploads.damaged(source.name, exc) from exc
+                        raise uploads.damaged(source.name) from exc
                     width, height = image.width, image.height
                 else:
                     width, height = _write_image_page(ctx, source, n, path)
@@ -383,7 +383,7 @@ def _write_image_page(ctx: _Context, source: _Source, n: int, path: Path) -> tup
         storage.write_master(image, path)
     except pyvips.Error as exc:
         log.info("page %s of %s refused: %s", n + 1, source.name, exc)
-        raise uploads.damaged(source.name, exc) from exc
+        raise uploads.damaged(source.name) from exc
     return image.width, image.height
 
 
@@ -454,7 +454,7 @@ def _render_pdf_page(ctx: _Context, source: _Source, pdf, n: int) -> pyvips.Imag
                 _("«%(name)s»: không dựng được trang %(n)s của PDF.") % {"name": source.name, "n": n + 1}
             ) from exc
         except pyvips.Error as exc:
-            raise uploads.damaged(source.name, exc) from exc
+            raise uploads.damaged(source.name) from exc
         finally:
             if bitmap is not None:
                 bitmap.close()
@@ -501,6 +501,8 @@ def _commit(
                 shutil.rmtree(storage.cache_dir(obj.pk, seq), ignore_errors=True)
                 target = storage.master_path(obj.pk, seq)
                 target.parent.mkdir(parents=True, exist_ok=True)
+                # The object's row is locked (a new one is ours alone): a file already here is an orphan of a
+                # crashed ingest, never another ingest's page in flight, so replacing it is safe.
                 os.replace(page.path, target)
                 moved.append(target)
                 rows.append(

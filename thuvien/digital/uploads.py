@@ -188,10 +188,10 @@ def open_image(path: Path, kind: str, page: int = 0, name: str = "") -> pyvips.I
     try:
         return getattr(pyvips.Image, _LOADERS[kind])(str(path), **kwargs)
     except pyvips.Error as exc:
-        raise damaged(name or path.name, exc) from exc
+        raise damaged(name or path.name) from exc
 
 
-def damaged(name: str, exc: Exception | None = None) -> IngestError:
+def damaged(name: str) -> IngestError:
     return IngestError(_("«%(name)s»: ảnh hỏng hoặc không đầy đủ (tệp bị cắt cụt?).") % {"name": name})
 
 

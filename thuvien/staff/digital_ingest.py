@@ -112,7 +112,9 @@ class IngestForm(forms.Form):
                 obj = objects_for_staff(self.user).filter(pk=data["object_id"]).first()
             if obj is None:
                 # The same answer whether it does not exist or belongs to another library.
-                self.add_error("object_id", _("Không có tài liệu số số này trong các thư viện bạn biên mục."))
+                self.add_error(
+                    "object_id", _("Không tìm thấy tài liệu số mang số này trong các thư viện bạn biên mục.")
+                )
             data["object"] = obj
             return data
         if data.get("library") is None:

@@ -122,10 +122,12 @@ def test_other_library_staff_cannot_reach_our_objects_or_libraries(
     assert page.status_code == 200 and network["prov"].name not in page.content.decode()
     response = client.post(URL, {"files": [png("x.png")], "target": "append", "object_id": prov_object.pk})
     assert response.status_code == 400
-    assert "Không có tài liệu số số này trong các thư viện bạn biên mục" in response.content.decode()
+    assert (
+        "Không tìm thấy tài liệu số mang số này trong các thư viện bạn biên mục" in response.content.decode()
+    )
     missing = client.post(URL, {"files": [png("x.png")], "target": "append", "object_id": 999_999})
     # The same answer for another library's object as for none at all.
-    assert missing.content.decode().count("Không có tài liệu số số này") == 1
+    assert missing.content.decode().count("Không tìm thấy tài liệu số mang số này") == 1
     response = client.post(URL, standalone(network["prov"], [png("x.png")]))
     assert response.status_code == 400
     assert prov_object.pages.count() == 1 and DigitalObject.objects.count() == 1
