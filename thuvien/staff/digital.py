@@ -223,7 +223,8 @@ def object_edit(request, object_id: int):
         if action == "dc" and not linked:
             dc_form = DublinCoreForm(request.POST)
             if dc_form.is_valid():
-                kwargs = {"dc": dc_form.dc()}
+                # Elements the form does not show (identifier, source, contributor) are kept as they were.
+                kwargs = {"dc": {**(obj.dc or {}), **dc_form.dc()}}
         elif action == "title" and linked:
             title_form = TitleForm(request.POST)
             if title_form.is_valid():

@@ -284,11 +284,15 @@ def test_edit_description_link_and_unlink(client, network, commune_librarian, ob
         Item(record=record, library=network["commune"], current_library=network["commune"], barcode="X-1")
     )
     client.force_login(commune_librarian)
+    DigitalObject.objects.filter(pk=obj.pk).update(
+        dc={"title": "x", "source": "Bản gốc ở đình làng", "date": "1890"}
+    )
     client.post(
         f"/staff/digital/{obj.pk}/edit/", {"action": "dc", "title": "Địa chí Hòa Bình", "creator": "Trần An"}
     )
     fresh = DigitalObject.objects.get(pk=obj.pk)
     assert fresh.title == "Địa chí Hòa Bình" and Record.objects.get(pk=fresh.record_id).author == "Trần An"
+    assert fresh.dc["source"] == "Bản gốc ở đình làng" and "date" not in fresh.dc  # emptied in the form
     surrogate = fresh.record_id
     client.post(f"/staff/digital/{obj.pk}/edit/", {"action": "link", "record": record.pk})
     fresh = DigitalObject.objects.get(pk=obj.pk)
