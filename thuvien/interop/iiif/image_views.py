@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 
 from thuvien.digital import queries, storage
 from thuvien.digital.models import Page
@@ -93,10 +94,19 @@ def _preflight(access: Access) -> HttpResponse:
 
 
 def _error(exc: iiif.IIIFError, access: Access) -> HttpResponse:
-    status = exc.status
+    status, reason = exc.status, exc.reason
     if exc.limit and not access.downloadable and open_limits() != access.limits:
         status = 403  # a size the viewer could have with the right to download
-    response = HttpResponse(exc.reason, status=status, content_type="text/plain; charset=utf-8")
+        reason = (
+            _(
+                "Tài liệu này chỉ được đọc trực tuyến: mỗi ảnh tối đa %(area)d điểm ảnh. "
+                "Muốn có bản sao, hãy gửi yêu cầu sao chụp."
+            )
+            % {"area": access.limits.max_area}
+            + "\n"
+            + reason
+        )
+    response = HttpResponse(reason, status=status, content_type="text/plain; charset=utf-8")
     return _finish(response, access)
 
 
