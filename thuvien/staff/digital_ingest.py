@@ -28,7 +28,7 @@ from thuvien.digital.exceptions import DigitalError
 from thuvien.digital.ingest import ingest_uploads
 from thuvien.digital.models import AccessLevel, Rights
 from thuvien.digital.queries import objects_for_staff
-from thuvien.digital.uploads import MB, LimitedUploadHandler, Limits
+from thuvien.digital.uploads import MB, LimitedUploadHandler, Limits, grouped
 
 ACCEPT = "image/tiff,image/jpeg,image/png,image/jp2,application/pdf,application/zip,.tif,.tiff,.jpg,.jpeg,.png,.jp2,.pdf,.zip"
 # Room for the form fields and multipart boundaries around the files themselves.
@@ -184,7 +184,10 @@ def upload(request):
 @csrf_protect
 def _upload(request, libraries, limits: Limits, limiter: LimitedUploadHandler):
     context = {
-        "limits": limits, "max_file_mb": limits.file_bytes // MB, "max_total_mb": limits.total_bytes // MB,
+        "max_file_mb": grouped(limits.file_bytes // MB),
+        "max_total_mb": grouped(limits.total_bytes // MB),
+        "max_pages": grouped(limits.pages),
+        "max_pixels": grouped(limits.page_pixels),
         "back_url": _first_url(("staff_digital:list", []), ("staff:home", [])),
     }  # fmt: skip
     if request.method != "POST":
