@@ -8,7 +8,8 @@ titles) and ``Chữchung``, so that one search touches every object and its face
 
 Who asks: an anonymous visitor; a signed-in reader (who reads restricted material online, so for the
 restricted objects the "reader without rights" is the anonymous visitor and a reader whose card was
-suspended after he signed in); staff of the owning library; staff of another province.
+suspended after he signed in); a computer on a library's own network; staff of the owning library; staff
+of another province.
 
 Every check has a positive control in the same test: the open objects ARE served or found there (200, the
 word present), so that a missing or broken route fails instead of passing as "no leak".
@@ -344,6 +345,7 @@ def object_paths(object_id: int, code: str = "") -> dict[str, str]:
         "page text": f"/so-hoa/{object_id}/trang/1/",
         "METS": f"/so-hoa/{object_id}/mets.xml",
         "Dublin Core": f"/so-hoa/{object_id}/dc.xml",
+        "PDF": f"/so-hoa/{object_id}/tai-ve.pdf",
     }
 
 
@@ -359,7 +361,9 @@ def test_object_paths(client, cast, who, path_name):
     for code in CODES:
         path = object_paths(cast.id(code), code)[path_name]
         response = client.get(path)
-        if code in READABLE[who]:
+        if path_name == "PDF" and code in READABLE[who] and code not in OPEN:
+            assert response.status_code == 403, (code, who)  # restricted: read online, no download
+        elif code in READABLE[who]:
             assert response.status_code == 200, (path_name, code, who, response.status_code)
             if path_name in CARRIES:
                 word = title_word(code) if CARRIES[path_name] == "title" else text_word(code)
@@ -475,6 +479,18 @@ def test_a_reader_whose_card_is_not_in_use_reads_nothing_restricted(client, cast
     assert client.get(f"/iiif/3/{cast.id('molk')}-1/info.json").status_code == 200  # positive control
     assert client.get(f"/iiif/3/{cast.id('hclk')}-1/info.json").status_code == 404
     assert opac_hits(client, text_word("hclk")) == []
+
+
+def test_a_library_network_reads_restricted_material_and_nothing_secret(client, cast, settings):
+    settings.DIGITAL_LIBRARY_NETWORKS = ["127.0.0.0/8"]  # the test client asks from 127.0.0.1
+    assert client.get(f"/iiif/3/{cast.id('hclk')}-1/info.json").status_code == 200
+    assert opac_hits(client, text_word("hclk")) == [cast.record("hclk")]
+    for code in hidden_codes("reader"):
+        for path in object_paths(cast.id(code), code).values():
+            assert client.get(path).status_code == 404, (path, code)
+        assert opac_hits(client, text_word(code)) == [], code
+    settings.DIGITAL_LIBRARY_NETWORKS = ["192.0.2.0/24"]  # somewhere else
+    assert client.get(f"/iiif/3/{cast.id('hclk')}-1/info.json").status_code == 404
 
 
 # --- staff ----------------------------------------------------------------------------------------------
