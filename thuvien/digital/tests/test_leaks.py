@@ -14,12 +14,13 @@ of another province.
 Every check has a positive control in the same test: the open objects ARE served or found there (200, the
 word present), so that a missing or broken route fails instead of passing as "no leak".
 
-Paths: OPAC hits and snippets, facet counts, the REST API (search and digital objects), OAI-PMH (oai_dc and
-marc21: ListRecords, ListIdentifiers, GetRecord), SRU (the words and cql.anywhere), Z39.50 (the target
-the daemon runs), the open-data dumps (every format), IIIF image information and images (thumbnails
-included), manifests and IIIF collections, IIIF Content Search 1.0 and 2.0, the OPAC's digital library
-(list, object page, page text, PDF, METS, Dublin Core) and the record page. Sitemaps: the project has none
-(no sitemap framework in INSTALLED_APPS, no sitemap URL); a sitemap added later brings its own leak test.
+Paths: OPAC hits and snippets, facet counts, title suggestions, the REST API (search, records, digital
+objects), OAI-PMH (oai_dc and marc21: ListRecords, ListIdentifiers, GetRecord), SRU (the words and
+cql.anywhere), Z39.50 (the target the daemon runs), the open-data dumps (every format), IIIF image
+information and images (thumbnails included), manifests and IIIF collections, IIIF Content Search 1.0 and
+2.0, the OPAC's digital library (list, object page, page text, PDF, METS, Dublin Core) and the record page.
+Sitemaps: the project has none (no sitemap framework in INSTALLED_APPS, no sitemap URL); a sitemap added
+later brings its own leak test.
 """
 
 from __future__ import annotations
@@ -168,6 +169,17 @@ def test_opac_search_finds_only_what_the_visitor_may_read(client, cast, who):
             assert hits == [], f"{word} leaked to {who}"
 
 
+def test_opac_title_suggestions(client, cast):
+    def suggested(prefix):
+        return client.get("/suggest", {"q": prefix, "format": "json"}).json()["suggestions"]
+
+    assert suggested("tieude") == ["Tiêuđềmodl"]  # the only surrogate record the public may see
+    for code in CODES:
+        assert fold(" ".join(suggested(title_word(code)))) == (title_word(code) if code == "modl" else ""), (
+            code
+        )
+
+
 def test_opac_snippets_show_only_pages_the_visitor_may_read(client, cast, who):
     # The linked records are public and all found by their title word; the standalone open one by its text.
     response = client.get(SEARCH, {"q": SHARED})
@@ -216,6 +228,10 @@ def test_api_search_and_digital_objects(client, cast, who, reader):
     assert text_word("molk") in text_of(shared)
     assert found_words(text_of(shared), words(hidden_codes(who))) == set()
 
+    for code in CODES:
+        if code.endswith("dl"):  # the surrogate record: public only while its object is open
+            status = client.get(f"/api/v1/records/{cast.record(code)}", **auth).status_code
+            assert status == (200 if code == "modl" else 404), (code, who)
     listing = client.get("/api/v1/digital/objects", {"limit": 100}, **auth)
     assert {o["id"] for o in listing.json()["objects"]} == {cast.id(c) for c in READABLE[who]}
     assert found_words(text_of(listing), words(hidden_codes(who))) == set()
