@@ -31,7 +31,7 @@ from thuvien.audit import actions as audit
 from thuvien.digital import actions, clamd, storage, uploads
 from thuvien.digital.exceptions import IngestError
 from thuvien.digital.models import AccessLevel, DigitalObject, Page, Stage
-from thuvien.digital.uploads import JPEG, PDF, ZIP, Budget, Limits
+from thuvien.digital.uploads import JPEG, PDF, ZIP, Budget, Limits, grouped
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _ingest(paths: list[Path], names: list[str] | None, *, owned: bool, obj, lib
         if total > limits.pages:
             raise IngestError(
                 _("Tài liệu sẽ có %(n)s trang, vượt giới hạn %(max)s trang mỗi tài liệu.")
-                % {"n": total, "max": limits.pages}
+                % {"n": total, "max": grouped(limits.pages)}
             )
         staged = _write_masters(ctx, sources)
         if labels is not None and len(labels) != len(staged):
@@ -486,7 +486,7 @@ def _commit(
                 start = (obj.pages.aggregate(m=Max("seq"))["m"] or 0) + 1
                 if obj.pages.count() + len(staged) > ctx.limits.pages:
                     raise IngestError(
-                        _("Tài liệu sẽ vượt giới hạn %(max)s trang.") % {"max": ctx.limits.pages}
+                        _("Tài liệu sẽ vượt giới hạn %(max)s trang.") % {"max": grouped(ctx.limits.pages)}
                     )
                 if meta.get("toc"):
                     obj.toc = list(obj.toc or []) + [

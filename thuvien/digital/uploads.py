@@ -77,7 +77,7 @@ class Budget:
         if self.used > self.limits.total_bytes:
             raise IngestError(
                 _("Tổng dung lượng tải lên (sau khi giải nén) vượt giới hạn %(mb)s MB.")
-                % {"mb": self.limits.total_bytes // MB}
+                % {"mb": grouped(self.limits.total_bytes // MB)}
             )
 
 
@@ -164,7 +164,7 @@ def check_file_size(name: str, size: int, limits: Limits) -> None:
     if size > limits.file_bytes:
         raise IngestError(
             _("«%(name)s»: tệp lớn hơn giới hạn %(mb)s MB mỗi tệp.")
-            % {"name": name, "mb": limits.file_bytes // MB}
+            % {"name": name, "mb": grouped(limits.file_bytes // MB)}
         )
     if size == 0:
         raise IngestError(_("«%(name)s»: tệp rỗng.") % {"name": name})
@@ -212,7 +212,7 @@ def image_page_sizes(path: Path, kind: str, name: str, limits: Limits) -> list[t
     if count > limits.pages:
         raise IngestError(
             _("«%(name)s»: %(n)s trang, vượt giới hạn %(max)s trang.")
-            % {"name": name, "n": count, "max": limits.pages}
+            % {"name": name, "n": count, "max": grouped(limits.pages)}
         )
     sizes = []
     for n in range(count):
@@ -258,7 +258,7 @@ def open_pdf(path: Path, name: str, limits: Limits):
         pdf.close()
         raise IngestError(
             _("«%(name)s»: PDF có %(n)s trang, vượt giới hạn %(max)s trang.")
-            % {"name": name, "n": count, "max": limits.pages}
+            % {"name": name, "n": count, "max": grouped(limits.pages)}
         )
     return pdf
 
@@ -339,18 +339,19 @@ def _check_entries(archive: zipfile.ZipFile, name: str, limits: Limits) -> list[
         if info.file_size > limits.file_bytes:
             raise IngestError(
                 _("«%(name)s»: tệp «%(member)s» trong ZIP lớn hơn giới hạn %(mb)s MB mỗi tệp.")
-                % {**member, "mb": limits.file_bytes // MB}
+                % {**member, "mb": grouped(limits.file_bytes // MB)}
             )
         declared += info.file_size
         entries.append(info)
         if len(entries) > limits.pages:
             raise IngestError(
-                _("«%(name)s»: ZIP có quá nhiều tệp (tối đa %(max)s).") % {"name": name, "max": limits.pages}
+                _("«%(name)s»: ZIP có quá nhiều tệp (tối đa %(max)s).")
+                % {"name": name, "max": grouped(limits.pages)}
             )
     if declared > limits.total_bytes:
         raise IngestError(
             _("«%(name)s»: nội dung ZIP sau khi giải nén vượt giới hạn %(mb)s MB.")
-            % {"name": name, "mb": limits.total_bytes // MB}
+            % {"name": name, "mb": grouped(limits.total_bytes // MB)}
         )
     # Entries sharing compressed bytes (the "overlapping" ZIP bomb) give themselves away by their offsets.
     spans = sorted((i.header_offset, i.compress_size) for i in infos)
@@ -412,12 +413,12 @@ class LimitedUploadHandler(FileUploadHandler):
         self.total += len(raw_data)
         if self.total > self.limits.total_bytes:
             self.refusal = _("Tổng dung lượng tải lên vượt giới hạn %(mb)s MB.") % {
-                "mb": self.limits.total_bytes // MB
+                "mb": grouped(self.limits.total_bytes // MB)
             }
             raise StopUpload(connection_reset=True)
         if self.current > self.limits.file_bytes:
             self.refusal = _("«%(name)s»: tệp lớn hơn giới hạn %(mb)s MB mỗi tệp.") % {
-                "name": display_name(self.file_name), "mb": self.limits.file_bytes // MB,
+                "name": display_name(self.file_name), "mb": grouped(self.limits.file_bytes // MB),
             }  # fmt: skip
             raise SkipFile
         return raw_data
