@@ -5,6 +5,8 @@ Every read asks ``digital.queries`` as the requester; what he may not see answer
 
 from __future__ import annotations
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse
@@ -43,10 +45,13 @@ def _with_thumbnails(viewer: Viewer, objects) -> list:
     return objects
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def title_matches(title: str, words: list[str]) -> bool:
     """Does TITLE hold every one of WORDS (folded) at the start of one of its words?"""
-    folded = [fold(t) for t in tokens(title)]
-    return all(any(t.startswith(w) for t in folded) for w in words)
+    key = " " + _NOT_WORD.sub(" ", fold(title))
+    return all(" " + w in key for w in words)
 
 
 @require_GET
@@ -60,9 +65,12 @@ def index_view(request):
         objects = objects.filter(collections=collection)
     query = " ".join(request.GET.get("q", "").split())[:200]
     words = [fold(w) for w in tokens(query)]
-    # The title has no folded column: the candidates' titles are folded here (a network holds thousands of
-    # digitised documents, not millions), and only the page shown is read in full.
-    pks = [pk for pk, title in objects.values_list("pk", "title") if not words or title_matches(title, words)]
+    if words:
+        # The title has no folded column: the candidates' titles are folded here (a network holds thousands
+        # of digitised documents, not millions), and only the page shown is read in full.
+        pks = [pk for pk, title in objects.values_list("pk", "title") if title_matches(title, words)]
+    else:
+        pks = objects.values_list("pk", flat=True)
     page = Paginator(pks, PER_PAGE).get_page(request.GET.get("page"))
     found = {o.pk: o for o in queries.visible_objects(viewer).filter(pk__in=list(page.object_list))}
     shown = _with_thumbnails(viewer, [found[pk] for pk in page.object_list if pk in found])
@@ -77,7 +85,7 @@ def index_view(request):
             "query": query,
             "objects": shown,
             "page": page,
-            "total": len(pks),
+            "total": page.paginator.count,
             "page_query": params.urlencode(),
             "top_collection": reverse("iiif_presentation:top"),
         },
