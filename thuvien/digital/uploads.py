@@ -9,10 +9,12 @@ written under names this module makes up.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import re
 import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -379,8 +381,9 @@ def extract_member(
                     )
                 budget.take(len(chunk))
                 out.write(chunk)
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        # CRC mismatch, truncated archive, unsupported compression, encryption.
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError,
+            RuntimeError) as exc:  # fmt: skip
+        # CRC mismatch, damaged compressed data, truncated archive, unsupported compression, encryption.
         raise IngestError(
             _("«%(name)s»: không giải nén được «%(member)s» (ZIP hỏng?).") % {"name": name, "member": member}
         ) from exc

@@ -227,6 +227,29 @@ def test_unknown_member_of_a_zip_is_refused(ingest, tmp_path):
     nothing_left()
 
 
+def test_damaged_zip_data_is_refused(ingest, tmp_path):
+    archive = tmp_path / "hong.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("trang.png", png_bytes("Một trang khá dài " * 50))
+    data = bytearray(archive.read_bytes())
+    for i in range(100, 300):  # inside the compressed data of the only member
+        data[i] ^= 0x55
+    archive.write_bytes(bytes(data))
+    with pytest.raises(IngestError, match=r"«hong\.zip»: không giải nén được «trang\.png»"):
+        ingest([archive])
+    nothing_left()
+
+
+def test_zip_without_pages_is_refused(ingest, tmp_path):
+    archive = tmp_path / "rong.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("__MACOSX/._trang.png", b"x")
+        z.writestr("doc-toi.txt", "không có trang")
+    with pytest.raises(IngestError, match="ZIP không chứa ảnh trang hay PDF nào"):
+        ingest([archive])
+    nothing_left()
+
+
 def test_file_over_the_size_limit_is_refused(ingest, tmp_path, settings):
     settings.DIGITAL_MAX_UPLOAD_MB = 1
     big = tmp_path / "to.tif"
