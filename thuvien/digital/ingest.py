@@ -158,11 +158,10 @@ def _ingest(paths: list[Path], names: list[str] | None, *, owned: bool, obj, lib
                 _("Tài liệu sẽ có %(n)s trang, vượt giới hạn %(max)s trang mỗi tài liệu.")
                 % {"n": total, "max": grouped(limits.pages)}
             )
+        count = sum(s.pages for s in sources)
+        if labels is not None and len(labels) != count:
+            raise IngestError(_("Có %(n)s trang nhưng %(m)s nhãn trang.") % {"n": count, "m": len(labels)})
         staged = _write_masters(ctx, sources)
-        if labels is not None and len(labels) != len(staged):
-            raise IngestError(
-                _("Có %(n)s trang nhưng %(m)s nhãn trang.") % {"n": len(staged), "m": len(labels)}
-            )
         return _commit(ctx, inputs, staged, meta, ocr=ocr, labels=labels)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
