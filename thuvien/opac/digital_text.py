@@ -21,13 +21,31 @@ PUBLIC_MAX_AGE = 300
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
+PROSE_LINE = 40  # characters: lines of verse (lục bát: 6 and 8 syllables) are shorter, printed prose longer
+
+
+def _is_prose(lines: list[str]) -> bool:
+    """Do LINES look like a paragraph of prose the page's width broke, rather than verse or a list?"""
+    body = lines[:-1]  # a paragraph's last line may be short
+    if not body:
+        return False
+    longest = max(len(line) for line in lines)
+    return sum(len(line) for line in body) / len(body) >= PROSE_LINE and all(
+        len(line) >= 0.6 * longest for line in body
+    )
+
+
 def paragraphs(text: str) -> list[list[str]]:
-    """Split a page text into paragraphs (blank lines apart), each a list of its lines."""
+    """Split a page text into paragraphs (blank lines apart), each a list of the lines to show.
+
+    Prose is reflowed into one line (the printed page's line breaks mean nothing on a phone or to a
+    screen reader); verse and lists keep theirs.
+    """
     out = []
     for block in _BLANK_LINES.split(text or ""):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         if lines:
-            out.append(lines)
+            out.append([" ".join(lines)] if _is_prose(lines) else lines)
     return out
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from thuvien.circulation.tests import conftest as circulation_cast
 from thuvien.digital.models import AccessLevel, Page, Stage
 from thuvien.digital.testing import make_object
+from thuvien.opac.digital_text import paragraphs
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,19 @@ def test_the_page_text_in_paragraphs_with_its_neighbours(client, open_object):
     assert "public" in response["Cache-Control"]
     first = client.get(f"/so-hoa/{open_object.pk}/trang/1/").content.decode()
     assert 'rel="prev"' not in first.split("<main")[1]
+
+
+def test_prose_is_reflowed_and_verse_keeps_its_lines():
+    prose = ("Đình làng được dựng lại vào năm Tự Đức thứ mười hai,\n"
+             "gồm ba gian hai chái, mái lợp ngói mũi hài. Các đầu\n"
+             "bẩy chạm rồng mây.")  # fmt: skip
+    verse = "Ai về bến nước Phú Lộc\nNhớ mua chiếc chiếu hoa về cho em"
+    assert paragraphs(f"{prose}\n\n\n{verse}\n") == [
+        ["Đình làng được dựng lại vào năm Tự Đức thứ mười hai, gồm ba gian hai chái, mái lợp ngói mũi hài. "
+         "Các đầu bẩy chạm rồng mây."],
+        ["Ai về bến nước Phú Lộc", "Nhớ mua chiếc chiếu hoa về cho em"],
+    ]  # fmt: skip
+    assert paragraphs("") == [] and paragraphs("một dòng") == [["một dòng"]]
 
 
 def test_the_txt_variant(client, open_object):
