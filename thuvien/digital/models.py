@@ -80,6 +80,8 @@ class DigitalObject(models.Model):
         _("biểu ghi thay thế (tài liệu độc lập)"), default=False, editable=False
     )
     title = models.CharField(_("nhan đề"), max_length=500)
+    # fold(title) with spaces around, for title searches typed without diacritics (set by save()).
+    title_folded = models.CharField(max_length=510, blank=True, default="", editable=False, db_index=True)
     # Dublin Core of a standalone object: {"title": str, "creator": [..], "subject": [..], "description": str,
     # "date": str, "publisher": str, "type": str, "language": str, "identifier": str, "source": str,
     # "coverage": str, "contributor": [..]}. A linked object takes its description from the record.
@@ -117,6 +119,20 @@ class DigitalObject(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.title_folded = folded_title(self.title)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "title" in fields and "title_folded" not in fields:
+            kwargs["update_fields"] = [*fields, "title_folded"]
+        super().save(*args, **kwargs)
+
+
+def folded_title(title: str) -> str:
+    """The title as title searches match it: folded words between single spaces, with a space at each end."""
+    from thuvien.lib.vn_text import fold, tokens
+
+    return (" " + " ".join(fold(t) for t in tokens(title or "")) + " ")[:510]
 
 
 class OcrStatus(models.TextChoices):

@@ -35,12 +35,11 @@ from thuvien.digital.forms import (
     TitleForm,
     TocForm,
 )
-from thuvien.digital.models import AccessLevel, DigitalObject, Stage
+from thuvien.digital.models import AccessLevel, DigitalObject, Stage, folded_title
 from thuvien.digital.queries import objects_for_staff
 from thuvien.digital.stats import digitisation_counts
 from thuvien.interop.iiif.ids import manifest_id
 from thuvien.lib.isbn import isbn13
-from thuvien.lib.vn_text import fold
 from thuvien.staff.views import staff_required
 
 PER_PAGE = 25
@@ -72,10 +71,8 @@ def _title_matches(objects, q: str):
     if q.lstrip("#").isdigit():
         number = int(q.lstrip("#"))
         return objects.filter(Q(pk=number) | Q(record_id=number))
-    key = fold(q)
-    # No folded column on the object: fold the titles of my libraries' objects here (thousands, not millions).
-    ids = [pk for pk, title in objects.values_list("pk", "title").iterator() if key in fold(title)]
-    return objects.filter(pk__in=ids[:5000])
+    key = folded_title(q).strip()
+    return objects.filter(title_folded__contains=key) if key else objects
 
 
 def _record_hits(request, q: str) -> list[Record]:
