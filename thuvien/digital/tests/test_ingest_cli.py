@@ -155,3 +155,10 @@ def test_library_and_inputs_are_required(network, tmp_path, settings):
     settings.DEFAULT_LIBRARY_CODE = "VN-TST"
     run(pdf)
     assert Page.objects.count() == 1
+
+
+def test_help_is_printable():
+    from thuvien.digital.management.commands.ingest import Command
+
+    text = Command().create_parser("thuvien", "ingest").format_help()
+    assert "--metadata" in text and "thư mục" in text

@@ -10,7 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from thuvien.catalog.models import Collection, Record
 from thuvien.digital.actions import DC_FIELDS
@@ -40,42 +39,37 @@ class Item:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Nhập ảnh trang (TIFF, JPEG, PNG), PDF hoặc ZIP thành tài liệu số. PATH là một tệp, một thư mục ảnh "
-        "trang, hoặc một thư mục tài liệu kèm tệp CSV có cột path (mỗi dòng một tài liệu)."
-    )
+    # Translated when asked (argparse cannot format lazy strings).
+    @property
+    def help(self):
+        return _(
+            "Nhập ảnh trang (TIFF, JPEG, PNG), PDF hoặc ZIP thành tài liệu số. PATH là một tệp, một thư mục ảnh "
+            "trang, hoặc một thư mục tài liệu kèm tệp CSV có cột path (mỗi dòng một tài liệu)."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help=gettext_lazy("tệp hoặc thư mục cần nhập"))
+        parser.add_argument("path", help=_("tệp hoặc thư mục cần nhập"))
         parser.add_argument(
             "--metadata",
-            help=gettext_lazy("tệp CSV (UTF-8): một dòng Dublin Core, hoặc mỗi dòng một tài liệu với cột path "
+            help=_("tệp CSV (UTF-8): một dòng Dublin Core, hoặc mỗi dòng một tài liệu với cột path "
                               "(mặc định: PATH/metadata.csv nếu có)"),
         )  # fmt: skip
-        parser.add_argument("--record", type=int, help=gettext_lazy("gắn với biểu ghi thư mục số ID"))
-        parser.add_argument(
-            "--access", choices=AccessLevel.values, help=gettext_lazy("mức truy cập (mặc định: secret)")
-        )
+        parser.add_argument("--record", type=int, help=_("gắn với biểu ghi thư mục số ID"))
+        parser.add_argument("--access", choices=AccessLevel.values, help=_("mức truy cập (mặc định: secret)"))
         parser.add_argument(
             "--collection",
             action="append",
             default=[],
-            help=gettext_lazy("mã hoặc tên bộ sưu tập (lặp lại được)"),
+            help=_("mã hoặc tên bộ sưu tập (lặp lại được)"),
         )
+        parser.add_argument("--library", help=_("mã thư viện sở hữu (mặc định: THUVIEN_DEFAULT_LIBRARY)"))
+        parser.add_argument("--title", help=_("nhan đề (khi không có CSV)"))
         parser.add_argument(
-            "--library", help=gettext_lazy("mã thư viện sở hữu (mặc định: THUVIEN_DEFAULT_LIBRARY)")
+            "--rights", help=_("tình trạng bản quyền: URI rightsstatements.org hoặc mã, ví dụ InC")
         )
-        parser.add_argument("--title", help=gettext_lazy("nhan đề (khi không có CSV)"))
-        parser.add_argument(
-            "--rights", help=gettext_lazy("tình trạng bản quyền: URI rightsstatements.org hoặc mã, ví dụ InC")
-        )
-        parser.add_argument("--embargo", help=gettext_lazy("hạn chế đến ngày YYYY-MM-DD"))
-        parser.add_argument(
-            "--object", type=int, help=gettext_lazy("thêm trang vào cuối tài liệu số ID có sẵn")
-        )
-        parser.add_argument(
-            "--no-ocr", action="store_true", help=gettext_lazy("không xếp hàng nhận dạng chữ (OCR)")
-        )
+        parser.add_argument("--embargo", help=_("hạn chế đến ngày YYYY-MM-DD"))
+        parser.add_argument("--object", type=int, help=_("thêm trang vào cuối tài liệu số ID có sẵn"))
+        parser.add_argument("--no-ocr", action="store_true", help=_("không xếp hàng nhận dạng chữ (OCR)"))
 
     def handle(self, *args, **options):
         root = Path(options["path"]).expanduser()
