@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -22,7 +21,6 @@ from thuvien.digital import queries
 from thuvien.digital.models import DigitalObject
 from thuvien.digital.policies import Viewer
 from thuvien.interop.iiif import ids
-from thuvien.patrons.models import ReaderStatus
 
 MAX_LIMIT = 100
 
@@ -51,18 +49,11 @@ class Caller(HttpBearer):
         reader = reader_for_token(secret)
         if reader is None:
             raise HttpError(401, _("Phiên đăng nhập đã hết hạn hoặc không hợp lệ; hãy đăng nhập lại."))
-        # Only a reader whose card is in use reads restricted material; the others ask as the public.
-        if not _card_in_use(reader):
-            reader = None
+        # Only a reader whose card is in use reads restricted material (viewer_for_user checks it).
         return queries.viewer_for_user(None, reader, address)
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does it all
         return None
-
-
-def _card_in_use(reader) -> bool:
-    expires = reader.expires_on
-    return reader.status == ReaderStatus.ACTIVE and (expires is None or expires >= timezone.localdate())
 
 
 caller = Caller()

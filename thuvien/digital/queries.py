@@ -30,6 +30,14 @@ def on_library_network(address: str) -> bool:
     return any(ip in net for net in _networks(tuple(settings.DIGITAL_LIBRARY_NETWORKS)))
 
 
+def card_in_use(reader) -> bool:
+    """Is READER's card active and unexpired (what restricted material asks of a reader)?"""
+    from thuvien.patrons.models import ReaderStatus
+
+    expires = reader.expires_on
+    return reader.status == ReaderStatus.ACTIVE and (expires is None or expires >= timezone.localdate())
+
+
 def viewer_for_user(user=None, reader=None, address: str = "") -> Viewer:
     """The Viewer for a staff USER and/or a signed-in READER, asking from ADDRESS."""
     staff_paths: tuple[str, ...] = ()
@@ -41,6 +49,8 @@ def viewer_for_user(user=None, reader=None, address: str = "") -> Viewer:
             all_libraries = True
         else:
             staff_paths = tuple(libraries_for(user, CAN_CATALOGUE).values_list("path", flat=True))
+    if reader is not None and not card_in_use(reader):
+        reader = None  # a card awaiting approval or expired reads what the public reads
     return Viewer(
         staff_paths=staff_paths,
         all_libraries=all_libraries,

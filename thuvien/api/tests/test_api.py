@@ -37,7 +37,7 @@ def test_api_search_answers_the_same_json_as_the_cli(client, catalogue, capsys):
     assert api == cli
     assert api["total"] == 1
     hit = api["hits"][0]
-    assert set(hit) == {"id", "title", "author", "year", "score", "items"}
+    assert set(hit) == {"id", "title", "author", "year", "score", "items", "snippets"}
     assert {i["library"] for i in hit["items"]} == {"VN-TST", "VN-TST-XA"}
     assert {"barcode", "library", "status"} == set(hit["items"][0])
 

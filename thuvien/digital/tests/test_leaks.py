@@ -479,11 +479,6 @@ def test_a_reader_suspended_after_signing_in_reads_nothing_restricted(client, ca
     assert client.get(f"/api/v1/digital/objects/{cast.id('molk')}", **auth).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="digital.queries.viewer_for counts any signed-in reader, a self-registered one whose card "
-    "awaits approval and one whose card expired too: restricted material needs a card in use",
-)
 @pytest.mark.parametrize("card", ["pending", "expired"])
 def test_a_reader_whose_card_is_not_in_use_reads_nothing_restricted(client, cast, reader, card):
     if card == "pending":
