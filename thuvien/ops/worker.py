@@ -99,9 +99,22 @@ class Worker:
         # Z39.50 and the dumps in line within minutes of midnight.
         self._every(300, sync_due_visibility, "embargo")
 
+    def copies_loop(self) -> None:
+        """Remove readers' copies (watermarked PDFs) whose download period ended."""
+        from thuvien.digital.copies import purge_expired_copies
+
+        self._every(3600, purge_expired_copies, "copies")
+
     def start(self) -> None:
         """Start the loops in daemon threads and return."""
-        scheduled = [self.task_loop, self.daily_loop, self.harvest_loop, self.dump_loop, self.embargo_loop]
+        scheduled = [
+            self.task_loop,
+            self.daily_loop,
+            self.harvest_loop,
+            self.dump_loop,
+            self.embargo_loop,
+            self.copies_loop,
+        ]
         loops = [self.index_loop] + (scheduled if self.tasks else [])
         for loop in loops:
             thread = threading.Thread(target=loop, name=f"thuvien-{loop.__name__}", daemon=True)
