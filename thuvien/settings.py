@@ -308,3 +308,5 @@ DIGITAL_OCR_LANGUAGES = env("THUVIEN_OCR_LANGUAGES", "vie") or "vie"
 DIGITAL_RESTRICTED_MAX_AREA = env_int("THUVIEN_DIGITAL_RESTRICTED_MAX_AREA", 2_000_000)
 # Queue OCR for the pages of an ingest at once (the worker runs it); tests turn it off where not needed.
 DIGITAL_OCR_ON_INGEST = env_bool("THUVIEN_DIGITAL_OCR_ON_INGEST", True)
+# Seconds tesseract may spend on one page before the page is marked failed (retryable).
+DIGITAL_OCR_TIMEOUT = env_int("THUVIEN_DIGITAL_OCR_TIMEOUT", 600)
