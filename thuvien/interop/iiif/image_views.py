@@ -246,11 +246,16 @@ def _extract(master, width: int, height: int, plan: iiif.Plan) -> pyvips.Image:
     levels = iiif.pyramid_levels(width, height)
     k = _level_for(plan, levels)
     # revalidate: libvips caches opened files by name, and a master may have been replaced under its name.
-    img = pyvips.Image.new_from_file(str(master), page=k, revalidate=True)
-    if (img.width, img.height) != levels[k]:
+    try:
+        img = pyvips.Image.new_from_file(str(master), page=k, revalidate=True)
+    except pyvips.Error:
+        if k == 0:
+            raise
+        img = None  # fewer levels than expected
+    if img is None or (img.width, img.height) != levels[k]:
         # Not the pyramid storage.write_master writes: read the full-size image and scale from there.
         log.warning(
-            "IIIF: %s is not the expected pyramid (level %d is %dx%d)", master, k, img.width, img.height
+            "IIIF: %s is not the pyramid storage.write_master writes (no level %s)", master, levels[k]
         )
         k = 0
         img = pyvips.Image.new_from_file(str(master), revalidate=True)

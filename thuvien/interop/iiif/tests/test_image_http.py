@@ -246,3 +246,12 @@ def test_unknown_pages_and_identifiers(client, book):
     assert client.get("/iiif/3/abc/info.json").status_code == 404
     assert client.get("/iiif/3/a/b/info.json").status_code == 404
     assert client.get(f"/iiif/3/{book.pk}-1/extra/full/max/0/default.jpg").status_code == 404
+
+
+def test_a_master_without_a_pyramid_is_still_served(client, book):
+    """A master written some other way (one level, strips) is scaled from its full size, not refused."""
+    path = storage.master_path(book.pk, 1)
+    full = master(book).copy_memory()
+    full.tiffsave(str(path), compression="deflate")
+    got = picture(client.get(url(book, "0,0,800,800/200,200/0/default.png")))
+    assert difference(got, full.crop(0, 0, 800, 800).resize(0.25)) < 4
