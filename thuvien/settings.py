@@ -310,3 +310,10 @@ DIGITAL_RESTRICTED_MAX_AREA = env_int("THUVIEN_DIGITAL_RESTRICTED_MAX_AREA", 2_0
 DIGITAL_OCR_ON_INGEST = env_bool("THUVIEN_DIGITAL_OCR_ON_INGEST", True)
 # Seconds tesseract may spend on one page before the page is marked failed (retryable).
 DIGITAL_OCR_TIMEOUT = env_int("THUVIEN_DIGITAL_OCR_TIMEOUT", 600)
+# IIIF: the largest image one response may hold for open material and staff (pixels).
+DIGITAL_IIIF_MAX_AREA = env_int("THUVIEN_DIGITAL_IIIF_MAX_AREA", 100_000_000)
+# IIIF: seconds browsers and shared caches may keep open material's images.
+DIGITAL_IIIF_MAX_AGE = env_int("THUVIEN_DIGITAL_IIIF_MAX_AGE", 3600)
+# IIIF tile cache bounds: total size, and days an unused entry is kept.
+DIGITAL_IIIF_CACHE_MAX_MB = env_int("THUVIEN_DIGITAL_IIIF_CACHE_MAX_MB", 2048)
+DIGITAL_IIIF_CACHE_MAX_AGE_DAYS = env_int("THUVIEN_DIGITAL_IIIF_CACHE_MAX_AGE_DAYS", 30)

@@ -70,7 +70,7 @@ def tesseract_available() -> bool:
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "DIGITAL_OCR_TIMEOUT", 600))
+    return float(settings.DIGITAL_OCR_TIMEOUT)
 
 
 def plain_image(master: Path, out: Path) -> int | None:

@@ -73,17 +73,18 @@ def viewer_for(request) -> Viewer:
     return viewer
 
 
-def _visible_q(viewer: Viewer, today) -> Q:
-    """The objects VIEWER may see, as a filter on DigitalObject."""
-    public = Q(stage=Stage.PUBLISHED) & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=today))
+def _visible_q(viewer: Viewer, today, prefix: str = "") -> Q:
+    """The objects VIEWER may see, as a filter on DigitalObject (PREFIX: the path to it from another model)."""
+    if viewer.all_libraries:
+        return Q()
     levels = [AccessLevel.OPEN]
     if viewer.may_read_restricted:
         levels.append(AccessLevel.RESTRICTED)
-    condition = public & Q(access__in=levels)
-    if viewer.all_libraries:
-        return Q()
+    condition = Q(**{f"{prefix}stage": Stage.PUBLISHED, f"{prefix}access__in": levels}) & (
+        Q(**{f"{prefix}embargo_until__isnull": True}) | Q(**{f"{prefix}embargo_until__lte": today})
+    )
     for path in viewer.staff_paths:
-        condition |= Q(library__path__startswith=path)
+        condition |= Q(**{f"{prefix}library__path__startswith": path})
     return condition
 
 
@@ -113,18 +114,29 @@ def visible_pages(viewer: Viewer, obj: DigitalObject) -> QuerySet[Page]:
     return pages.exclude(access_override__in=hidden)
 
 
-def visible_page(viewer: Viewer, object_id, seq) -> Page | None:
-    """Page SEQ of object OBJECT_ID if VIEWER may see it, else None."""
-    obj = visible_object(viewer, object_id)
-    if obj is None:
-        return None
+def visible_page(viewer: Viewer, object_id, seq, *, light: bool = False) -> Page | None:
+    """Page SEQ of object OBJECT_ID if VIEWER may see it, else None; one query (LIGHT: without its OCR)."""
     try:
-        seq = int(seq)
+        object_id, seq = int(object_id), int(seq)
     except (TypeError, ValueError):
         return None
-    page = visible_pages(viewer, obj).filter(seq=seq).first()
-    if page is not None:
-        page.object = obj
+    pages = Page.objects.select_related("object__library").filter(
+        _visible_q(viewer, timezone.localdate(), prefix="object__"), object_id=object_id, seq=seq
+    )
+    if light:
+        # An image request needs the page's size, not its text, word boxes, hOCR and ALTO.
+        pages = pages.defer("text", "text_folded", "words", "hocr", "alto")
+    page = pages.first()
+    if page is None:
+        return None
+    if not viewer.manages(page.object.library.path):
+        hidden = (
+            {AccessLevel.SECRET}
+            if viewer.may_read_restricted
+            else {AccessLevel.SECRET, AccessLevel.RESTRICTED}
+        )
+        if page.access_override in hidden:
+            return None
     return page
 
 

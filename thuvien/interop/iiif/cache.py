@@ -40,11 +40,11 @@ _sweeping = False
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "DIGITAL_IIIF_CACHE_MAX_MB", 2048)) * 1024 * 1024
+    return int(settings.DIGITAL_IIIF_CACHE_MAX_MB) * 1024 * 1024
 
 
 def max_age() -> float:
-    return float(getattr(settings, "DIGITAL_IIIF_CACHE_MAX_AGE_DAYS", 30)) * 86400
+    return float(settings.DIGITAL_IIIF_CACHE_MAX_AGE_DAYS) * 86400
 
 
 def root() -> Path:

@@ -36,11 +36,11 @@ JPEG_QUALITY = 85
 
 def max_age() -> int:
     """How long browsers and shared caches may keep an open page's responses (seconds)."""
-    return int(getattr(settings, "DIGITAL_IIIF_MAX_AGE", 3600))
+    return int(settings.DIGITAL_IIIF_MAX_AGE)
 
 
 def open_limits() -> iiif.Limits:
-    area = int(getattr(settings, "DIGITAL_IIIF_MAX_AREA", 100_000_000))
+    area = int(settings.DIGITAL_IIIF_MAX_AREA)
     return iiif.Limits(iiif.MAX_SIDE, iiif.MAX_SIDE, min(area, iiif.MAX_SIDE * iiif.MAX_SIDE))
 
 
@@ -64,7 +64,7 @@ class Access:
 def resolve(request, object_id, seq) -> Access:
     """Return the Access of the requester to page SEQ of object OBJECT_ID; raise Http404 when it is not visible."""
     viewer = queries.viewer_for(request)
-    page = queries.visible_page(viewer, object_id, seq)
+    page = queries.visible_page(viewer, object_id, seq, light=True)
     if page is None:
         raise Http404
     downloadable = queries.may_download(viewer, page.object, page)
