@@ -117,7 +117,7 @@ def test_apply_outbox_reads_the_database_when_the_record_changed_since(network):
     assert count("title", "cu") == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_import_indexes_as_it_stores(corpus, network):
     report = import_marc(corpus / "marc/_derived/real_bib_5349_utf8.mrc", library=network["prov"], index=True)
     assert report.imported == 5349
