@@ -243,6 +243,7 @@ def build_thuvien(size: int, mrc: Path, reuse: bool, url: str | None) -> tuple[P
     directory = thuvien_dir(size, url)
     marker = loaded(directory, size, url, thuvien=True)
     if reuse and marker:
+        reindex_if_stale(directory, url, size)
         return directory, marker
     env = {**os.environ}
     if url:
@@ -274,6 +275,37 @@ def build_thuvien(size: int, mrc: Path, reuse: bool, url: str | None) -> tuple[P
         sys.exit(f"thuvien imported {records} records, not {size}:\n{done.stdout}")
     write_marker(directory, records=size, seconds=seconds, database=public_url(url), report=done.stdout)
     return directory, read_marker(directory)
+
+
+def reindex_if_stale(directory: Path, url: str | None, size: int) -> None:
+    """Rebuild a reused data directory's index when it is missing, empty or of another index schema.
+
+    The servers run without a worker: a web process finding an index of an older schema starts an empty
+    one, and every query would then count 0 hits.
+    """
+    import tantivy
+
+    wanted = re.search(r'SCHEMA_VERSION = "(\w+)"', (ROOT / "thuvien/search/index.py").read_text()).group(1)
+    index_dir = directory / "index"
+    have, documents = "", 0
+    try:
+        live = index_dir / (index_dir / "CURRENT").read_text().strip()
+        have = (live / "SCHEMA_VERSION").read_text().strip()
+        documents = tantivy.Index.open(str(live)).searcher().num_docs
+    except (OSError, ValueError):
+        pass
+    # Merged duplicates leave fewer documents than records, never half as many in these corpora.
+    if have == wanted and documents >= size // 2:
+        return
+    print(f"{directory.name}: index schema {have or '-'} with {documents:,} documents, this code's schema "
+          f"is {wanted}: thuvien reindex …", flush=True)  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).with_name("thuvien")), "reindex"],
+        env=thuvien_env(directory, url),
+        check=True,
+    )
+    print(f"{directory.name}: reindexed in {duration(time.perf_counter() - started)}", flush=True)
 
 
 # --- servers --------------------------------------------------------------------------------------
