@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "thuvien.circulation",
     "thuvien.search",
     "thuvien.digital",
+    "thuvien.reports",
     "thuvien.interop.sip2",
     "thuvien.interop.oaipmh",
     "thuvien.interop.opendata",

@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     CATALOGUER = "cataloguer", _("Biên mục")
     CIRCULATION = "circulation", _("Lưu thông")
     VIEWER = "viewer", _("Chỉ xem")
+    # The Department of Culture: read the province's figures, reports and inspections; change no catalogue.
+    MANAGER = "manager", _("Quản lý nhà nước (Sở Văn hóa)")
+    INSPECTOR = "inspector", _("Kiểm tra, thanh tra")
 
 
 class StaffRole(models.Model):

@@ -267,3 +267,22 @@ class CopyRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_id} {self.pages_text}"
+
+
+class UsageDay(models.Model):
+    """How often an object was opened to read and downloaded on one day (no reader is recorded)."""
+
+    object = models.ForeignKey(DigitalObject, on_delete=models.CASCADE, related_name="usage_days")
+    library = models.ForeignKey("network.Library", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lượt dùng tài liệu số trong ngày")
+        verbose_name_plural = _("lượt dùng tài liệu số")
+        constraints = [models.UniqueConstraint(fields=["object", "day"], name="usageday_object_day")]
+        indexes = [models.Index(fields=["library", "day"], name="usageday_library_day")]
+
+    def __str__(self) -> str:
+        return f"{self.object_id} {self.day}: {self.views}/{self.downloads}"
