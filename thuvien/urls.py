@@ -20,6 +20,12 @@ urlpatterns = [
     path("staff/digital/ocr/", include("thuvien.staff.digital_ocr_urls")),
     path("staff/digital/copies/", include("thuvien.staff.digital_copies_urls")),
     path("staff/digital/", include("thuvien.staff.digital_urls")),
+    # The management information system (thuvien/reports): dashboards, reports, inspections, staff, register.
+    path("staff/reports/", include("thuvien.staff.reports_urls")),
+    path("staff/statistics/", include("thuvien.staff.statistics_urls")),
+    path("staff/inspections/", include("thuvien.staff.inspections_urls")),
+    path("staff/training/", include("thuvien.staff.training_urls")),
+    path("staff/register/", include("thuvien.staff.register_urls")),
     path("iiif/", include("thuvien.interop.iiif.urls")),
     path("so-hoa/sao-chup/", include("thuvien.opac.digital_copies_urls")),
     path("so-hoa/", include("thuvien.opac.digital_text_urls")),

@@ -38,8 +38,30 @@ def staff_required(view):
     return wrapper
 
 
-@staff_required
+def reports_required(view):
+    """Let in whoever reads some library's figures: library staff, the department's managers, inspectors."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        from thuvien.reports.queries import is_reports_user
+
+        if not is_reports_user(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
 def home(request):
+    if not is_staff_member(request.user):
+        from thuvien.reports.queries import is_reports_user
+
+        # The department's managers and inspectors work in the management pages only.
+        if is_reports_user(request.user):
+            return redirect("staff_reports:dashboard")
+        raise PermissionDenied
     libraries = libraries_for(request.user)
     return render(
         request,
