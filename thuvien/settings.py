@@ -191,6 +191,12 @@ if (_node_modules / "htmx.org" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/htmx", _node_modules / "htmx.org" / "dist"))
 if (_node_modules / "mirador" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/mirador", _node_modules / "mirador" / "dist"))
+if (_node_modules / "leaflet" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/leaflet", _node_modules / "leaflet" / "dist"))
+# Map tiles for the library register and the dashboards' map. Empty: no background map (markers and the
+# list still work). Production sites point it at a tile server they may use.
+MAP_TILE_URL = env("THUVIEN_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env("THUVIEN_MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 MEDIA_ROOT = Path(env("THUVIEN_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
 STORAGES = {
