@@ -105,6 +105,12 @@ class Worker:
 
         self._every(3600, purge_expired_copies, "copies")
 
+    def indicators_loop(self) -> None:
+        """Recompute this year's indicator values once a day (the dashboards read the stored values)."""
+        from thuvien.reports.tasks import refresh_if_stale
+
+        self._every(1800, refresh_if_stale, "indicators")
+
     def start(self) -> None:
         """Start the loops in daemon threads and return."""
         scheduled = [
@@ -114,6 +120,7 @@ class Worker:
             self.dump_loop,
             self.embargo_loop,
             self.copies_loop,
+            self.indicators_loop,
         ]
         loops = [self.index_loop] + (scheduled if self.tasks else [])
         for loop in loops:

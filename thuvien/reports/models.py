@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Unit(models.TextChoices):
     PERCENT = "percent", _("%")
-    COUNT = "count", _("lượt/bản")
+    COUNT = "count", _("lượt")
     DOCUMENTS = "documents", _("tài liệu")
     ITEMS = "items", _("bản")
     READERS = "readers", _("bạn đọc")
