@@ -13,6 +13,7 @@ from thuvien.demo.circulation import build_circulation
 from thuvien.demo.copycat import create_copycat_targets
 from thuvien.demo.digital import build_digital
 from thuvien.demo.generator import demo_people, generate_network, generate_records
+from thuvien.demo.reports import build_reports
 from thuvien.demo.union import create_collections, load_member_catalogue
 from thuvien.network.actions import add_library
 from thuvien.network.models import Library
@@ -95,4 +96,6 @@ def build_demo(
     people["digital"] = build_digital(people, log=log, ocr=ocr)
     log("thuvien demo: indexing…")
     apply_outbox()
+    log("thuvien demo: the management information (profiles, staff, reports, inspections, indicators)…")
+    people["reports"] = build_reports(people, now=now, log=log)
     return people

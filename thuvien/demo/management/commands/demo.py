@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from thuvien.demo.digital import summary_lines
 from thuvien.demo.loader import DEFAULT_RECORDS, build_demo
+from thuvien.demo.reports import summary_lines as reports_summary
 
 
 class Command(BaseCommand):
@@ -72,6 +73,10 @@ class Command(BaseCommand):
             if people.get("digital"):
                 for line in summary_lines(people["digital"], f"http://{options['host']}:{options['port']}"):
                     self.stdout.write(line)
+            for line in reports_summary(
+                people.get("reports") or {}, f"http://{options['host']}:{options['port']}"
+            ):
+                self.stdout.write(line)
             self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
