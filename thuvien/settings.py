@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "thuvien.opac.context.site",
+                "thuvien.staff.context.staff_nav",
             ],
         },
     }
