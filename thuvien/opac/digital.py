@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from thuvien.catalog.models import Collection
-from thuvien.digital import export, policies, queries
+from thuvien.digital import export, policies, queries, usage
 from thuvien.digital.models import AccessLevel
 from thuvien.digital.policies import Viewer
 from thuvien.interop.iiif import ids, image, presentation
@@ -139,7 +139,7 @@ def object_view(request, object_id: int):
     )
     if not shared_by_all(obj, pages):
         response["Cache-Control"] = "private, no-store"
-    return response
+    return usage.count_view(request, response, obj)
 
 
 @require_GET
@@ -158,7 +158,7 @@ def pdf_view(request, object_id: int):
     )  # fmt: skip
     public = shared_by_all(obj, pages) and viewer.is_anonymous
     response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    return response
+    return usage.count_download(request, response, obj)
 
 
 def _object_and_pages(request, object_id: int):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuvien.circulation.policies import money
-from thuvien.digital import copies
+from thuvien.digital import copies, usage
 from thuvien.digital.copies import CopyError
 from thuvien.digital.models import AccessLevel, CopyStatus
 from thuvien.opac.reader_auth import reader_required
@@ -152,7 +152,7 @@ def download_view(request, reader, request_id: int):
     )
     # A copy made for one reader: no shared cache, no copy left behind in the browser's cache.
     patch_cache_control(response, private=True, no_store=True)
-    return response
+    return usage.count_copy_download(request, response, request_id)
 
 
 @reader_required

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from thuvien.digital import policies, queries
+from thuvien.digital import policies, queries, usage
 from thuvien.digital.models import AccessLevel
 
 PUBLIC_MAX_AGE = 300
@@ -88,4 +88,5 @@ def page_view(request, object_id: int, seq: int):
         "next": nxt,
         "public": public,
     }
-    return _headers(render(request, "opac/digital/page_text.html", context), public)
+    response = _headers(render(request, "opac/digital/page_text.html", context), public)
+    return usage.count_page_view(request, response, obj)
