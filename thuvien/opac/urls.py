@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thuvien.opac import account, account_privacy, account_register, views
+from thuvien.opac import account, account_privacy, account_register, libraries, views
 
 app_name = "opac"
 
@@ -12,8 +12,10 @@ urlpatterns = [
     path("record/<int:record_id>/marc", views.record_marc_view, name="record_marc"),
     path("record/<int:record_id>/cite.<str:fmt>", views.citation_view, name="citation"),
     path("new/", views.new_view, name="new"),
-    path("libraries/", views.libraries_view, name="libraries"),
-    path("libraries/<str:code>/", views.library_view, name="library"),
+    path("libraries/", libraries.libraries_view, name="libraries"),
+    path("libraries.geojson", libraries.libraries_geojson_view, name="libraries_geojson"),
+    path("libraries.csv", libraries.libraries_csv_view, name="libraries_csv"),
+    path("libraries/<str:code>/", libraries.library_view, name="library"),
     path("health", views.health_view, name="health"),
     # The reader's account (notices e-mailed to readers link to /ban-doc/).
     path("ban-doc/", account.home, name="account"),

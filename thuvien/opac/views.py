@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET
 from thuvien.catalog.queries import contributors, merged_survivor, new_acquisitions, public_record
 from thuvien.digital.queries import viewer_for
 from thuvien.interop.marc import extract, record_from_json
-from thuvien.network.models import Library
 from thuvien.network.queries import library_by_code, public_libraries
 from thuvien.opac import citations
 from thuvien.opac.digital import record_digital
@@ -259,31 +258,6 @@ def new_view(request):
     records = new_acquisitions(40, library.path if library else None)
     return render(
         request, "opac/new.html", {"records": records, "library": library, "libraries": public_libraries()}
-    )
-
-
-@require_GET
-def libraries_view(request):
-    return render(request, "opac/libraries.html", {"libraries": public_libraries()})
-
-
-@require_GET
-def library_view(request, code: str):
-    library = library_by_code(code)
-    if library is None:
-        raise Http404
-    children = Library.objects.filter(parent=library, active=True).order_by("name")
-    result = search(SearchRequest(library=library.code, per_page=1, facets=False))
-    return render(
-        request,
-        "opac/library.html",
-        {
-            "library": library,
-            "children": children,
-            "ancestors": library.ancestors()[:-1],
-            "title_count": result.total,
-            "new_records": new_acquisitions(8, library.path),
-        },
     )
 
 
