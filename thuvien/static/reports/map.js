@@ -20,13 +20,14 @@
     }
   }
 
+  // Notes go under the map, in the page's flow, so they never cover a marker.
   function note(container, text) {
-    var p = container.querySelector(".map-note");
+    var p = container.parentNode.querySelector(".map-note[role=status]");
     if (!p) {
       p = document.createElement("p");
       p.className = "map-note";
       p.setAttribute("role", "status");
-      container.appendChild(p);
+      container.insertAdjacentElement("afterend", p);
     }
     p.textContent = text;
   }
@@ -115,7 +116,7 @@
         if (count === 1) {
           map.setView(layer.getLayers()[0].getLatLng(), singleZoom);
         } else if (count > 1) {
-          map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 16 });
+          map.fitBounds(layer.getBounds(), { padding: [32, 32], maxZoom: 16 });
         } else {
           note(container, labels.empty || "");
         }
