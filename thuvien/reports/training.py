@@ -152,11 +152,11 @@ def staff_members_for(
     on: dt.date | None = None,
     q: str = "",
 ) -> QuerySet[StaffMember]:
-    """Return the staff members of the libraries USER reads (of LIBRARY's subtree), filtered, as of ON."""
+    """Return the staff members of the libraries USER reads (of LIBRARY only), filtered, as of ON."""
     on = on or timezone.localdate()
     members = StaffMember.objects.filter(library__in=readable_libraries(user)).select_related("library")
     if library is not None:
-        members = members.filter(library__path__startswith=library.path)
+        members = members.filter(library=library)
     if employed is not None:
         members = members.filter(employed_on(on)) if employed else members.exclude(employed_on(on))
     if trained is not None:
@@ -185,6 +185,10 @@ class TrainingRow:
     library: Library
     employed: int
     trained: int
+
+    @property
+    def untrained(self) -> int:
+        return self.employed - self.trained
 
     @property
     def share(self) -> float | None:
