@@ -41,6 +41,7 @@ CSV_COLUMNS = [
     "code",
     "name",
     "kind",
+    "parent",
     "unit_code",
     "unit_name",
     "pre2025_unit_code",
@@ -73,13 +74,14 @@ class RegisterFilter:
         return bool(self.kind or self.unit or self.old_unit or self.q or self.code)
 
     def query_items(self) -> list[tuple[str, str]]:
-        """Return the filter as query-string pairs (for the GeoJSON and CSV links of the same selection)."""
+        """Return the filter as query-string pairs (the GeoJSON and CSV links of the same selection, in order)."""
         items = [
             ("kind", self.kind),
             ("unit", self.unit.code if self.unit else ""),
             ("old_unit", self.old_unit.code if self.old_unit else ""),
             ("q", self.q),
             ("code", self.code),
+            ("sort", self.sort if self.sort != "name" else ""),
         ]
         return [(key, value) for key, value in items if value]
 
@@ -258,7 +260,10 @@ def _cell(value) -> str:
 
 
 def csv_text(libraries: list[Library]) -> str:
-    """Return LIBRARIES as CSV text (one row each, ``CSV_COLUMNS``), with a BOM so spreadsheets read UTF-8."""
+    """Return LIBRARIES as CSV text (one row each, ``CSV_COLUMNS``), with a BOM so spreadsheets read UTF-8.
+
+    The first columns (code, name, kind, parent) are those ``thuvien libraries import`` reads.
+    """
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -269,6 +274,7 @@ def csv_text(libraries: list[Library]) -> str:
             lib.code,
             lib.name,
             lib.kind,
+            lib.parent.code if lib.parent_id else "",
             unit.code if unit else "",
             unit.name if unit else "",
             old.code if old else "",

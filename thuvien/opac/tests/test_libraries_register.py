@@ -172,11 +172,11 @@ def test_bad_filters_are_reported_and_ignored(client, register):
 
 
 def test_the_page_links_the_same_selection_as_geojson_and_csv(client, register):
-    page = client.get("/libraries/", {"kind": "commune", "q": "hòa"}).content.decode()
-    assert 'href="/libraries.geojson?kind=commune&amp;q=h%C3%B2a"' in page
-    assert 'href="/libraries.csv?kind=commune&amp;q=h%C3%B2a"' in page
+    page = client.get("/libraries/", {"kind": "commune", "q": "hòa", "sort": "tree"}).content.decode()
+    assert 'href="/libraries.geojson?kind=commune&amp;q=h%C3%B2a&amp;sort=tree"' in page
+    assert 'href="/libraries.csv?kind=commune&amp;q=h%C3%B2a&amp;sort=tree"' in page
     # The map reads its data from attributes, not from an inline script.
-    assert 'data-geojson="/libraries.geojson?kind=commune&amp;q=h%C3%B2a"' in page
+    assert 'data-geojson="/libraries.geojson?kind=commune&amp;q=h%C3%B2a&amp;sort=tree"' in page
     assert 'data-tiles="' in page and "reports/map.js" in page and "vendor/leaflet/leaflet.js" in page
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/(ld\+)?json)[^>]*>", page)
     assert "Bản đồ cần JavaScript" in page  # <noscript>
@@ -279,6 +279,7 @@ def test_csv_round_trips(client, register):
         "code": "VN-TST-XA",
         "name": "Thư viện xã Hòa Bình",
         "kind": "commune",
+        "parent": "VN-TST",
         "unit_code": "X01",
         "unit_name": "Xã Hòa Bình",
         "pre2025_unit_code": "PX01",
