@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from thuvien.catalog.models import CollectionKind, Item, Record
+from thuvien.catalog.models import CollectionKind, Item, ItemStatus, Record
 from thuvien.digital.models import AccessLevel, DigitalObject, Page, Stage
 
 INDICATOR_KINDS = (
@@ -75,30 +75,75 @@ def _year_end(year: int):
     return timezone.make_aware(dt.datetime(year + 1, 1, 1))
 
 
-def _documents(kinds, library):
-    """The live records that are documents of KINDS for LIBRARY's subtree (everywhere when None)."""
-    in_collections = Record.objects.filter(collections__kind__in=kinds)
+def _scope(lookup: str, library, own: bool) -> Q:
+    """LOOKUP (a path to a library) is LIBRARY itself when OWN, else any library of its subtree."""
+    return Q(**{lookup: library}) if own else Q(**{f"{lookup}__path__startswith": library.path})
+
+
+def documents(kinds, library=None, *, own: bool = False, recorded_before: dt.datetime | None = None):
+    """Return the live records that are documents of KINDS for LIBRARY's subtree, or LIBRARY alone when OWN.
+
+    A record is a library's document when it is in a collection of KINDS that the library manages, or in
+    one (of any library, or of none) while the library catalogued it (``source_library``) or holds a copy
+    of it (not withdrawn); or when it is the record of a digital object of the library put in such a
+    collection. Everywhere when LIBRARY is None. With RECORDED_BEFORE, only records created before it.
+    """
+    kinds = list(kinds)
     of_objects = DigitalObject.objects.filter(collections__kind__in=kinds)
-    if library is not None:
-        path = library.path
-        held = Item.objects.filter(library__path__startswith=path).values("record_id")
-        in_collections = in_collections.filter(
-            Q(collections__library__path__startswith=path)
-            | Q(source_library__path__startswith=path)
-            | Q(pk__in=held)
+    if library is None:
+        in_collections = Record.objects.filter(collections__kind__in=kinds)
+    else:
+        held = (
+            Item.objects.filter(_scope("library", library, own))
+            .exclude(status=ItemStatus.WITHDRAWN)
+            .values("record_id")
         )
-        of_objects = of_objects.filter(library__path__startswith=path)
-    return Record.objects.filter(deleted_at__isnull=True).filter(
-        Q(pk__in=in_collections.values("pk")) | Q(pk__in=of_objects.values("record_id"))
-    )
+        # One filter() call: the kind and the managing library are the same collection's (two calls
+        # would join the collections twice, and a general collection of the library would do).
+        in_collections = Record.objects.filter(
+            Q(collections__kind__in=kinds)
+            & (
+                _scope("collections__library", library, own)
+                | _scope("source_library", library, own)
+                | Q(pk__in=held)
+            )
+        )
+        of_objects = of_objects.filter(_scope("library", library, own))
+    live = Record.objects.filter(deleted_at__isnull=True, merged_into__isnull=True)
+    if recorded_before is not None:
+        live = live.filter(created_at__lt=recorded_before)
+    return live.filter(Q(pk__in=in_collections.values("pk")) | Q(pk__in=of_objects.values("record_id")))
+
+
+def published_for_record(before: dt.datetime | None = None):
+    """Return the published digital objects of the outer query's record, published before BEFORE if given.
+
+    An object put straight into the published stage (an import) has no ``published_at``: its creation
+    stands for it.
+    """
+    published = DigitalObject.objects.filter(record=OuterRef("pk"), stage=Stage.PUBLISHED)
+    if before is not None:
+        published = published.filter(
+            Q(published_at__lt=before) | Q(published_at__isnull=True, created_at__lt=before)
+        )
+    return published
+
+
+def share(
+    kinds,
+    library=None,
+    *,
+    own: bool = False,
+    published_by: dt.datetime | None = None,
+    recorded_before: dt.datetime | None = None,
+) -> Share:
+    """Count the documents of KINDS for LIBRARY (see ``documents``) and those digitised by PUBLISHED_BY."""
+    docs = documents(kinds, library, own=own, recorded_before=recorded_before)
+    return Share(docs.count(), docs.filter(Exists(published_for_record(published_by))).count())
 
 
 def _share(kinds, library, year: int | None) -> Share:
-    documents = _documents(kinds, library)
-    published = DigitalObject.objects.filter(record=OuterRef("pk"), stage=Stage.PUBLISHED)
-    if year is not None:
-        published = published.filter(published_at__lt=_year_end(year))
-    return Share(documents.count(), documents.filter(Exists(published)).count())
+    return share(kinds, library, published_by=_year_end(year) if year is not None else None)
 
 
 def digitisation_counts(library=None, *, year: int | None = None) -> DigitisationCounts:
