@@ -93,12 +93,21 @@ def _label(choices, value) -> str:
 
 
 def _check_kinds(kinds) -> list[str]:
-    if isinstance(kinds, str) or not kinds:
-        raise ValueError("digitised_share needs params {'kinds': [collection kinds]}")
-    unknown = [k for k in kinds if k not in CollectionKind.values]
+    if isinstance(kinds, str) or not isinstance(kinds, list | tuple) or not kinds:
+        raise ValueError(_('Tham số "kinds" phải là danh sách loại bộ sưu tập, ví dụ {"kinds": ["rare"]}.'))
+    unknown = [str(k) for k in kinds if k not in CollectionKind.values]
     if unknown:
-        raise ValueError(f"digitised_share: unknown collection kinds {unknown}")
+        raise ValueError(
+            _("Không có loại bộ sưu tập: %(unknown)s (các loại: %(known)s).")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(CollectionKind.values)}
+        )
     return list(kinds)
+
+
+def check_params(key: str, params: dict) -> None:
+    """Raise ValueError, with a message for the person editing the indicator, when PARAMS do not suit KEY."""
+    if key == "digitised_share":
+        _check_kinds((params or {}).get("kinds"))
 
 
 # --- the programme's shares ----------------------------------------------------------------------------

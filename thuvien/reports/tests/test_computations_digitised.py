@@ -176,8 +176,14 @@ def test_the_trace_stops_at_its_limit_and_says_so(network, rare_collection, monk
 def test_bad_kinds_are_a_clear_error(network):
     with pytest.raises(ValueError, match="kinds"):
         computations.digitised_share(network["prov"], THIS_YEAR)
+    with pytest.raises(ValueError, match="kinds"):
+        computations.digitised_share(network["prov"], THIS_YEAR, kinds="rare")
     with pytest.raises(ValueError, match="quy-hiem"):
-        computations.digitised_share(network["prov"], THIS_YEAR, kinds=["quy-hiem"])
+        computations.digitised_share(network["prov"], THIS_YEAR, kinds=["rare", "quy-hiem"])
+    with pytest.raises(ValueError, match="quy-hiem"):
+        computations.check_params("digitised_share", {"kinds": ["quy-hiem"]})
+    computations.check_params("digitised_share", {"kinds": ["rare", "local_history"]})
+    computations.check_params("loans", {})
 
 
 def test_the_seeded_indicators_measure_through_the_engine(network, rare_collection):
