@@ -27,6 +27,7 @@ FONT_BOLD = "DejaVuSans-Bold.ttf"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
 CSV_TYPE = "text/csv; charset=utf-8"
+LONG_TEXT = 160  # characters of a text figure the PDF's table cell holds; longer ones go below the table
 
 
 class ExportError(Exception):
@@ -258,7 +259,7 @@ def report_pdf(report: StatisticsReport) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     regular, bold = _register_fonts()
     head = header(report)
@@ -307,28 +308,27 @@ def report_pdf(report: StatisticsReport) -> bytes:
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
     ]
+    long_texts = []
     for line in statistics.rows(report):
         if line.field is None:
-            data.append(
-                [
-                    p(line.section.number, centered_bold),
-                    p(str(line.section.title).upper(), strong),
-                    "",
-                    "",
-                    "",
-                ]
-            )
+            heading = [p(line.section.number, centered_bold), p(str(line.section.title).upper(), strong)]
+            data.append([*heading, "", "", ""])
             style.append(("SPAN", (1, len(data) - 1), (4, len(data) - 1)))
             continue
         f = line.field
         value = statistics.display_value(f, line.value)
+        if not f.is_number and len(value) > LONG_TEXT:
+            # A table row cannot break across pages: a long text goes below the table, where it can.
+            long_texts.append((f, value))
+            value = _("xem dưới bảng")
         data.append([
             p(line.number, centered), p(f.label), p(f.row, centered), p(f.unit, centered),
             p(value, right if f.is_number else base),
         ])  # fmt: skip
     widths = [12 * mm, width - 12 * mm - 15 * mm - 22 * mm - 34 * mm, 15 * mm, 22 * mm, 34 * mm]
     story.append(Table(data, colWidths=widths, repeatRows=1, style=TableStyle(style)))
-
+    for f, value in long_texts:
+        story += [Spacer(1, 3 * mm), p(f"{f.row}. {f.label}: {value}")]
     if report.note:
         story += [Spacer(1, 4 * mm), p(_("Thuyết minh: %(note)s") % {"note": report.note})]
     italic_center = ParagraphStyle("italic_center", parent=centered, textColor=colors.HexColor("#333333"))
@@ -341,11 +341,13 @@ def report_pdf(report: StatisticsReport) -> bytes:
     ]
     story += [
         Spacer(1, 6 * mm),
-        Table(
-            signatures,
-            colWidths=[width / 2, width / 2],
-            rowHeights=[None, None, None, 22 * mm, None],
-            style=[("VALIGN", (0, 0), (-1, -1), "TOP")],
+        KeepTogether(  # the date, titles and names of the signature block stay on one page
+            Table(
+                signatures,
+                colWidths=[width / 2, width / 2],
+                rowHeights=[None, None, None, 20 * mm, None],
+                style=[("VALIGN", (0, 0), (-1, -1), "TOP")],
+            )
         ),
     ]
 
