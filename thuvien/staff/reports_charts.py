@@ -69,6 +69,11 @@ class Chart:
     def empty(self) -> bool:
         return not self.bars and not self.marks
 
+    @property
+    def key(self) -> set[str]:
+        """What the chart draws, for its key: bar statuses and "target"."""
+        return {bar.status for bar in self.bars} | ({"target"} if self.marks else set())
+
 
 def nice_ceiling(value: float) -> float:
     """Return the smallest of 1, 2, 2.5, 5 × 10^k at least VALUE (a round top for the axis)."""
