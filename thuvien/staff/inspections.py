@@ -285,7 +285,15 @@ def round_edit(request, round_id: int):
     rows += [
         {"id": None, "text": "", "weight": actions.DEFAULT_WEIGHT, "evidence": False, "delete": False}
     ] * (NEW_ITEM_ROWS)
-    return render(request, "staff/inspections/round_edit.html", {"round": rnd, "form": form, "rows": rows})
+    locked = (
+        rnd.status != InspectionRound.Status.OPEN
+        or rnd.inspections.exclude(status=InspectionStatus.ASSIGNED).exists()
+    )
+    return render(
+        request,
+        "staff/inspections/round_edit.html",
+        {"round": rnd, "form": form, "rows": rows, "locked": locked},
+    )
 
 
 @reports_required
@@ -481,6 +489,11 @@ def inspection_detail(request, inspection_id: int):
         )
         item.answer_text = posted.get(f"text-{item.pk}", "") if posted else getattr(item.answer, "text", "")
         item.points = posted.get(f"points-{item.pk}", "") if posted else getattr(item.answer, "points", None)
+        given = getattr(item.answer, "points", None)
+        # 20 rather than 20,0; 12,5 as it was given.
+        item.points_text = (
+            "" if given is None else number_format(int(given) if given == int(given) else given)
+        )
     status = inspection.status
     may_answer = is_open and status == InspectionStatus.ASSIGNED and q.may_answer(user, inspection)
     inspector_role = q.may_score(user, inspection)

@@ -119,6 +119,7 @@ def test_library_staff_see_their_own_inspection_only(client, urls, opened, netwo
     page = client.get(urls["inspection"][1]).content.decode()
     assert "60,0" in page and "Kết nối mục lục liên hợp" in page and "Quá hạn" in page
     assert 'value="done"' in page and 'name="points-' not in page
+    assert "</strong> 20 / 20" in page and "</strong> 15 / 30" in page  # points as given, no stray decimals
 
 
 def test_the_manager_opens_a_round_from_the_form(client, network, manager, media):
