@@ -23,6 +23,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from unittest import mock
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -148,15 +149,17 @@ def create_librarians(people: dict, libraries: dict[str, Library]) -> dict[str, 
     for code in libraries:
         if code != root.code and (user := _person(people, code, *LIBRARIAN_ROLES)) is not None:
             users[code] = user
-    created = []
+    created, hashed = [], ""
     for code, (username, full_name) in data.LIBRARIANS.items():
         if code not in libraries or code in users:
             continue
         user = User.objects.filter(username=username).first()
         if user is None:
             first_name, last_name = _split_name(full_name)
-            user = User.objects.create_user(
-                username, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name,
+            # One hash of the published demo password for all of them: hashing is slow on purpose.
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user = User.objects.create(
+                username=username, password=hashed, first_name=first_name, last_name=last_name,
                 email=f"{username}@thuvien.example",
             )  # fmt: skip
             created.append(username)

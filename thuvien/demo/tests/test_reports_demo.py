@@ -96,6 +96,7 @@ def test_each_member_library_has_a_librarian_account(demo):
         roles = StaffRole.objects.filter(library=library, role__in=["circulation", "cataloguer"])
         assert roles.exists(), library.code
     assert demo["info"]["librarians"] == len(demo["people"]["librarians"]) == 11
+    assert User.objects.get(username="xa.namdinh").check_password(demo["people"]["password"])
 
 
 def test_profiles_with_services_and_online_services_share_between_0_and_1(demo):
@@ -142,16 +143,16 @@ def test_statistics_reports_in_every_state(demo):
     for report in approved:
         assert report.submitted_by is not None and report.decided_by not in (None, report.submitted_by)
         assert report.figures["visits"] > 0 and report.prefilled  # typed by hand, pre-filled by the system
-    # One report returned once then approved: its history has both.
-    actions = [e.action for e in ReportEvent.objects.filter(report__library__code="VN-NB-NAMDINH",
-                                                             report__quarter=1, report__year=this_year())]  # fmt: skip
-    assert actions.count("submit") == 2 and "return" in actions and actions[-1] == "approve"
-    assert (
-        StatisticsReport.objects.filter(
-            year=this_year() - 1, period_kind=PeriodKind.YEAR, status=ReportStatus.APPROVED
-        ).count()
-        >= 3
-    )
+    annual = StatisticsReport.objects.filter(year=this_year() - 1, period_kind=PeriodKind.YEAR)
+    assert annual.filter(status=ReportStatus.APPROVED).count() == annual.count() == 5
+    if latest > 1:
+        # A report returned once then approved: its history has both (built in the first quarter, there is
+        # no earlier quarter to have been through it).
+        events = ReportEvent.objects.filter(
+            report__library__code="VN-NB-NAMDINH", report__quarter=1, report__year=this_year()
+        )
+        actions = [e.action for e in events]
+        assert actions.count("submit") == 2 and "return" in actions and actions[-1] == "approve"
 
 
 def test_report_timestamps_follow_the_workflow_in_the_past(demo):
