@@ -658,6 +658,38 @@ def set_targets(root: Library, this_year: int, actor: User | None = None) -> int
 # The whole
 
 
+@transaction.atomic
+def create_reading_usage(root: Library, timeline: _Timeline) -> int:
+    """Record this year's daily readings and downloads of the published documents anyone may read.
+
+    The usage counters only ever count today (``thuvien.digital.usage``); the months before the demo was
+    built are written directly, as the circulation demo writes its past loans.
+    """
+    from thuvien.digital.models import AccessLevel, DigitalObject, Stage, UsageDay
+
+    objects = DigitalObject.objects.filter(
+        library__path__startswith=root.path, stage=Stage.PUBLISHED
+    ).exclude(access=AccessLevel.SECRET)
+    days, start = [], dt.date(timeline.today.year, 1, 1)
+    for obj in objects:
+        popularity = 3 if obj.access == AccessLevel.OPEN else 1
+        day = start
+        while day < timeline.today:
+            views = int(popularity * 4 * _unit("views", obj.pk, day))
+            downloads = (
+                int(popularity * 1.4 * _unit("downloads", obj.pk, day))
+                if obj.access == AccessLevel.OPEN
+                else 0
+            )
+            if views or downloads:
+                days.append(
+                    UsageDay(object=obj, library_id=obj.library_id, day=day, views=views, downloads=downloads)
+                )
+            day += dt.timedelta(days=1)
+    UsageDay.objects.bulk_create(days, ignore_conflicts=True)
+    return len(days)
+
+
 def build_reports(people: dict, *, now=None, log=print) -> dict:
     """Create (once) the demo's management information; return what the demo command shows."""
     started = time.perf_counter()
@@ -680,6 +712,7 @@ def build_reports(people: dict, *, now=None, log=print) -> dict:
     staff = create_staff_and_training(libraries, admin, timeline)
     reports = create_statistics(libraries, users, admin, manager, timeline)
     rounds = create_inspections(libraries, users, manager, inspector, timeline)
+    create_reading_usage(root, timeline)
     written = snapshots.refresh(this_year, root)
     refresh_known(root, this_year - 1)
     history = import_history(root, this_year)
