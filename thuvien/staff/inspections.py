@@ -154,7 +154,13 @@ def round_new(request):
     return render(
         request,
         "staff/inspections/round_new.html",
-        {"form": form, "previous": previous, "single_authority": authorities.count() == 1},
+        {
+            "form": form,
+            "previous": previous,
+            "single_authority": authorities.count() == 1,
+            # Not request.GET.copy in the template: that is QueryDict.copy().
+            "copy_id": request.GET.get("copy", ""),
+        },
     )
 
 

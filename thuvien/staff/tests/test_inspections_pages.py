@@ -153,6 +153,7 @@ def test_the_manager_opens_a_round_from_the_form(client, network, manager, media
     # Copying the previous round's checklist fills the box.
     copied = client.get(reverse("staff_inspections:round_new") + f"?copy={rnd.pk}").content.decode()
     assert "Có trang web | 20 | *\nKết nối mục lục liên hợp | 30" in copied
+    assert f'<option value="{rnd.pk}" selected>' in copied
 
 
 @pytest.mark.parametrize("who", ["inspector", "provincial_librarian", "commune_librarian"])
