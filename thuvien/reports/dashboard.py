@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Sum
-from django.utils import numberformat
+from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, Max, OuterRef, Sum
 from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from thuvien.network.models import Library, LibraryKind
 from thuvien.reports import indicators as engine
-from thuvien.reports.models import Aggregation, Indicator, IndicatorValue
+from thuvien.reports.models import Aggregation, Indicator, IndicatorValue, Unit
 from thuvien.reports.snapshots import Stored
 
 # A library within 10 % of its target is drawn amber on the map, not red: close is worth telling apart.
@@ -54,14 +53,13 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     """Format VALUE with the active language's separators, thousands grouped ("1.234,5" in Vietnamese)."""
     if value is None:
         return "—"
-    return numberformat.format(
-        round(value, decimals) if decimals else round(value),
-        get_format("DECIMAL_SEPARATOR"),
-        decimal_pos=decimals,
-        grouping=3,
-        thousand_sep=get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
-    )
+    # Python groups with "," and "." whatever the language; swap them for the language's (a page formats
+    # hundreds of numbers, and django.utils.numberformat costs several times as much).
+    text = f"{value:,.{decimals}f}"
+    if decimals:
+        text = text.replace(".", "\0").replace(",", get_format("THOUSAND_SEPARATOR"))
+        return text.replace("\0", get_format("DECIMAL_SEPARATOR"))
+    return text.replace(",", get_format("THOUSAND_SEPARATOR"))
 
 
 def _plain(value: float) -> str:
@@ -77,7 +75,20 @@ def format_value(indicator: Indicator, value: float | None, unit: bool = True) -
     if indicator.is_share:
         return f"{_plain(value * 100)} %"
     text = _plain(value)
-    return f"{text} {indicator.get_unit_display()}" if unit else text
+    return f"{text} {unit_label(indicator)}" if unit else text
+
+
+_unit_labels: dict[tuple[str, str], str] = {}
+
+
+def unit_label(indicator: Indicator) -> str:
+    """Return the unit's name in the active language (remembered: a dashboard writes hundreds of figures)."""
+    key = (get_language(), indicator.unit)
+    if key not in _unit_labels:
+        _unit_labels[key] = (
+            str(Unit(indicator.unit).label) if indicator.unit in Unit.values else indicator.unit
+        )
+    return _unit_labels[key]
 
 
 def counts_label(indicator: Indicator, numerator: float | None, denominator: float | None) -> str:
@@ -185,21 +196,38 @@ def _stored(indicator: Indicator, num, den, top, n) -> Stored:
     )
 
 
-def _grouped(scope: Library, indicators: list[Indicator]) -> tuple[dict, dict]:
-    """Return ({(indicator_id, year): Stored}, {year: newest computed_at}) over SCOPE: one grouped query."""
+def _grouped(scope: Library, indicators: list[Indicator], whole_table: bool = False) -> dict:
+    """Return {(indicator_id, year): Stored} over SCOPE for every year: one grouped query.
+
+    WHOLE_TABLE: most of the table is wanted (every indicator of a province), so read it in one pass.
+    """
     by_id = {i.pk: i for i in indicators}
+    values = IndicatorValue.objects.filter(library_path__startswith=scope.path)
+    if whole_table:
+        # The indexes on (indicator, year, path) and (year, path) do not hold the figures: walking one for
+        # every row of a province costs a table look-up per row, 2–3 times a plain scan on SQLite, whose
+        # planner picks them for the GROUP BY order. "+ 0" keeps it off them (a documented SQLite idiom;
+        # PostgreSQL scans such a share of the table anyway).
+        values = values.annotate(
+            ind=ExpressionWrapper(F("indicator_id") + 0, output_field=IntegerField()),
+            yr=ExpressionWrapper(F("year") + 0, output_field=IntegerField()),
+        )
+        key, year = "ind", "yr"
+    else:
+        key, year = "indicator_id", "year"
     rows = (
-        IndicatorValue.objects.filter(library_path__startswith=scope.path, indicator_id__in=list(by_id))
-        .values_list("indicator_id", "year")
-        .annotate(Sum("numerator"), Sum("denominator"), Max("numerator"), Count("id"), Max("computed_at"))
+        values.filter(**{f"{key}__in": list(by_id)})
+        .values_list(key, year)
+        .annotate(Sum("numerator"), Sum("denominator"), Max("numerator"), Count("id"))
         .order_by()
     )
-    stored, newest = {}, {}
-    for indicator_id, year, num, den, top, n, computed_at in rows:
-        stored[(indicator_id, year)] = _stored(by_id[indicator_id], num, den, top, n)
-        if computed_at is not None and (newest.get(year) is None or computed_at > newest[year]):
-            newest[year] = computed_at
-    return stored, newest
+    return {(ind, year): _stored(by_id[ind], num, den, top, n) for ind, year, num, den, top, n in rows}
+
+
+def computed_at(scope: Library, year: int):
+    """Return when SCOPE's newest value of YEAR was computed (one year: a small indexed range)."""
+    values = IndicatorValue.objects.filter(year=year, library_path__startswith=scope.path)
+    return values.aggregate(newest=Max("computed_at"))["newest"]
 
 
 def dashboard_indicators() -> list[Indicator]:
@@ -210,7 +238,7 @@ def dashboard_indicators() -> list[Indicator]:
 def overview(scope: Library, year: int | None = None) -> Overview:
     """Assemble SCOPE's dashboard for YEAR (the latest year with stored values when None or not stored)."""
     indicators = dashboard_indicators()
-    stored, newest = _grouped(scope, indicators)
+    stored = _grouped(scope, indicators, whole_table=True)
     years = sorted({y for _, y in stored})
     if year not in years:
         year = years[-1] if years else None
@@ -220,7 +248,7 @@ def overview(scope: Library, year: int | None = None) -> Overview:
         series = [Point(y, stored.get((indicator.pk, y)), goals.get((indicator.pk, y))) for y in years]
         current = next((p for p in series if p.year == year), Point(year or 0, None, None))
         rows.append(Row(indicator, current, series))
-    return Overview(scope, years, year, rows, newest.get(year))
+    return Overview(scope, years, year, rows, computed_at(scope, year) if year else None)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -302,7 +330,7 @@ def year_values(scope: Library, indicator: Indicator, year: int) -> list[Library
 
 def detail(scope: Library, indicator: Indicator, year: int | None = None) -> Detail:
     """Assemble INDICATOR's page over SCOPE: the trend by year and the year's libraries."""
-    stored, _newest = _grouped(scope, [indicator])
+    stored = _grouped(scope, [indicator])
     years = sorted(y for _, y in stored)
     if year not in years:
         year = years[-1] if years else None
