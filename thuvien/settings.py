@@ -200,6 +200,8 @@ MAP_TILE_URL = env("THUVIEN_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{
 MAP_TILE_ATTRIBUTION = env("THUVIEN_MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 MEDIA_ROOT = Path(env("THUVIEN_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
+# Files only permission-checked views may send (inspection evidence); never served by a web server.
+PRIVATE_MEDIA_ROOT = Path(env("THUVIEN_PRIVATE_ROOT", str(DATA_DIR / "private"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from thuvien.audit.actions import record as audit
 from thuvien.digital import clamd
 from thuvien.digital.uploads import display_name, grouped
+from thuvien.reports.storage import private_storage
 
 log = logging.getLogger("thuvien.reports.evidence")
 
@@ -220,11 +220,11 @@ def scan(checked: CheckedFile, *, actor=None, library=None, obj=None) -> None:
 
 
 def store(checked: CheckedFile) -> str:
-    """Write CHECKED to the default storage under a random name; return the stored name."""
+    """Write CHECKED to the private storage under a random name; return the stored name."""
     name = f"inspections/{timezone.now():%Y}/{uuid.uuid4().hex}{checked.extension}"
     upload = checked.upload
     upload.seek(0)
-    return default_storage.save(name, upload if isinstance(upload, File) else File(upload))
+    return private_storage().save(name, upload if isinstance(upload, File) else File(upload))
 
 
 def delete_stored(names) -> None:
@@ -233,7 +233,7 @@ def delete_stored(names) -> None:
         if not name:
             continue
         try:
-            default_storage.delete(name)
+            private_storage().delete(name)
         except OSError as exc:
             log.error("could not delete evidence file %s: %s", name, exc)
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from thuvien.reports.storage import private_storage
+
 # ---------------------------------------------------------------------------------------------------
 # Indicators
 
@@ -462,7 +464,7 @@ class Evidence(models.Model):
     """A file a library attaches to an answer; stored under a random name, served only to who may see it."""
 
     answer = models.ForeignKey(InspectionAnswer, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to="inspections/%Y/")
+    file = models.FileField(upload_to="inspections/%Y/", storage=private_storage)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
