@@ -30,7 +30,15 @@ class StatisticsReportAdmin(admin.ModelAdmin):
     list_filter = ("status", "period_kind", "year")
     search_fields = ("library__code", "library__name")
     # Reports change only through their workflow (submit, return, approve) in the staff pages.
-    readonly_fields = ("status", "figures", "prefilled", "submitted_by", "submitted_at", "decided_by", "decided_at")
+    readonly_fields = (
+        "status",
+        "figures",
+        "prefilled",
+        "submitted_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+    )
 
 
 @admin.register(models.InspectionRound)
