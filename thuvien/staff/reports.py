@@ -25,7 +25,7 @@ from thuvien.reports import dashboard as data
 from thuvien.reports import indicators as engine
 from thuvien.reports import snapshots
 from thuvien.reports.indicator_admin import can_edit_indicators, can_refresh, request_refresh
-from thuvien.reports.models import Indicator, IndicatorValue, ValueOrigin
+from thuvien.reports.models import Aggregation, Indicator, IndicatorValue, ValueOrigin
 from thuvien.reports.periods import Period
 from thuvien.reports.queries import default_scope, readable_libraries
 from thuvien.staff.reports_charts import trend_chart
@@ -212,7 +212,7 @@ def indicator(request, code: str):
             "ranking_page": ranking_page,
             "ranking_count": len(ranked),
             "status_counts": data.status_counts(ranked),
-            "per_library_status": indicator.aggregation != "sum" and page.target is not None,
+            "per_library_status": indicator.aggregation != Aggregation.SUM and page.target is not None,
             "legend": data.legend(indicator, page.target),
             "map_url": reverse("staff_reports:indicator_map", args=[indicator.code])
             + query(scope, page.year),

@@ -65,7 +65,10 @@
           onEachFeature: function (feature, marker) {
             const props = feature.properties || {};
             marker.bindPopup(popup(props, sourceLabel));
-            marker.bindTooltip(props.name + ": " + props.display);
+            // A string would be read as HTML: library names are typed by people, so pass a text node.
+            const tip = document.createElement("span");
+            tip.textContent = props.name + ": " + props.display;
+            marker.bindTooltip(tip);
           },
         }).addTo(map);
         const count = (data.features || []).length;
