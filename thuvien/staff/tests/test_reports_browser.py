@@ -160,5 +160,22 @@ def test_dashboard_and_map_in_chromium(live_server, client, network, settings, t
             assert len(set(state["fills"])) >= 2, state  # coloured by value against the target
             assert state["scrollWidth"] <= state["viewport"], (width, state["overflowing"])
             assert _errors(browser) == [], _errors(browser)
+
+            # The other pages fit too: the targets grid, the trace, the list and the form of the indicators.
+            for name, path in (
+                ("targets", "/staff/reports/targets/"),
+                ("trace", "/staff/reports/indicators/prog-union-catalogue/VN-TST-XA/2024/"),
+                ("settings", "/staff/reports/settings/"),
+                ("edit", "/staff/reports/indicators/loans/edit/"),
+            ):
+                assert browser.goto(live_server.url + path) == 200, path
+                state = browser.evaluate(STATE)
+                browser.screenshot(shots / f"reports-{name}-{width}.png")
+                assert state["h1"] == 1 and state["scrollWidth"] <= state["viewport"], (
+                    path,
+                    width,
+                    state["overflowing"],
+                )
+                assert _errors(browser) == [], (path, _errors(browser))
     finally:
         browser.close()
