@@ -9,7 +9,7 @@ for the level above: an administrator of a library strictly above it, or a manag
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from thuvien.accounts.models import Role
 from thuvien.accounts.policies import (
@@ -49,29 +49,40 @@ def _granted_paths(user, roles) -> list[str]:
     return list(user.staff_roles.filter(role__in=list(roles)).values_list("library__path", flat=True))
 
 
+def _review_paths(user) -> tuple[list[str], list[str]] | None:
+    """Return the paths USER reviews from, (managers' subtrees, administrators' subtrees); None for nobody."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return _granted_paths(user, [Role.MANAGER]), _granted_paths(user, [Role.ADMIN])
+
+
 def can_review(user, library: Library) -> bool:
     """May USER return or approve LIBRARY's reports (never his own submission: see the actions)?"""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    paths = _review_paths(user)
+    if paths is None:
         return False
     if user.is_superuser:
         return True
-    for path in _granted_paths(user, [Role.MANAGER]):
-        if library.path.startswith(path):
-            return True
-    for path in _granted_paths(user, [Role.ADMIN]):
-        if library.path.startswith(path) and library.path != path:
-            return True
-    return False
+    managers, admins = paths
+    return any(library.path.startswith(p) for p in managers) or any(
+        library.path.startswith(p) and library.path != p for p in admins
+    )
 
 
 def reviewable_libraries(user) -> QuerySet[Library]:
-    """Return the libraries whose reports USER may review (see ``can_review``)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    """Return the libraries whose reports USER may review (see ``can_review``), in one query."""
+    paths = _review_paths(user)
+    if paths is None:
         return Library.objects.none()
     if user.is_superuser:
         return Library.objects.all()
-    ids = [lib.pk for lib in readable_libraries(user) if can_review(user, lib)]
-    return Library.objects.filter(pk__in=ids)
+    managers, admins = paths
+    condition = Q(pk__in=[])
+    for path in managers:
+        condition |= Q(path__startswith=path)
+    for path in admins:
+        condition |= Q(path__startswith=path) & ~Q(path=path)
+    return Library.objects.filter(condition)
 
 
 def can_set_targets(user, province: Library) -> bool:
