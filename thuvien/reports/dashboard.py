@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, Max, OuterRef, Sum
+from django.db.models import Exists, Max, OuterRef
 from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from thuvien.network.models import Library, LibraryKind
 from thuvien.reports import indicators as engine
+from thuvien.reports import snapshots
 from thuvien.reports.models import Aggregation, Indicator, IndicatorValue, Unit
 from thuvien.reports.snapshots import Stored
 
@@ -186,44 +187,6 @@ class Overview:
         return [r for r in self.rows if not r.indicator.programme]
 
 
-def _stored(indicator: Indicator, num, den, top, n) -> Stored:
-    maximum = indicator.aggregation == Aggregation.MAX
-    return Stored(
-        top if maximum else num,
-        den if indicator.aggregation == Aggregation.RATIO else None,
-        n,
-        indicator.aggregation,
-    )
-
-
-def _grouped(scope: Library, indicators: list[Indicator], whole_table: bool = False) -> dict:
-    """Return {(indicator_id, year): Stored} over SCOPE for every year: one grouped query.
-
-    WHOLE_TABLE: most of the table is wanted (every indicator of a province), so read it in one pass.
-    """
-    by_id = {i.pk: i for i in indicators}
-    values = IndicatorValue.objects.filter(library_path__startswith=scope.path)
-    if whole_table:
-        # The indexes on (indicator, year, path) and (year, path) do not hold the figures: walking one for
-        # every row of a province costs a table look-up per row, 2–3 times a plain scan on SQLite, whose
-        # planner picks them for the GROUP BY order. "+ 0" keeps it off them (a documented SQLite idiom;
-        # PostgreSQL scans such a share of the table anyway).
-        values = values.annotate(
-            ind=ExpressionWrapper(F("indicator_id") + 0, output_field=IntegerField()),
-            yr=ExpressionWrapper(F("year") + 0, output_field=IntegerField()),
-        )
-        key, year = "ind", "yr"
-    else:
-        key, year = "indicator_id", "year"
-    rows = (
-        values.filter(**{f"{key}__in": list(by_id)})
-        .values_list(key, year)
-        .annotate(Sum("numerator"), Sum("denominator"), Max("numerator"), Count("id"))
-        .order_by()
-    )
-    return {(ind, year): _stored(by_id[ind], num, den, top, n) for ind, year, num, den, top, n in rows}
-
-
 def computed_at(scope: Library, year: int):
     """Return when SCOPE's newest value of YEAR was computed (one year: a small indexed range)."""
     values = IndicatorValue.objects.filter(year=year, library_path__startswith=scope.path)
@@ -238,7 +201,7 @@ def dashboard_indicators() -> list[Indicator]:
 def overview(scope: Library, year: int | None = None) -> Overview:
     """Assemble SCOPE's dashboard for YEAR (the latest year with stored values when None or not stored)."""
     indicators = dashboard_indicators()
-    stored = _grouped(scope, indicators, whole_table=True)
+    stored = snapshots.series(scope, indicators, whole_table=True)
     years = sorted({y for _, y in stored})
     if year not in years:
         year = years[-1] if years else None
@@ -330,7 +293,7 @@ def year_values(scope: Library, indicator: Indicator, year: int) -> list[Library
 
 def detail(scope: Library, indicator: Indicator, year: int | None = None) -> Detail:
     """Assemble INDICATOR's page over SCOPE: the trend by year and the year's libraries."""
-    stored = _grouped(scope, [indicator])
+    stored = snapshots.series(scope, [indicator])
     years = sorted(y for _, y in stored)
     if year not in years:
         year = years[-1] if years else None
@@ -340,13 +303,6 @@ def detail(scope: Library, indicator: Indicator, year: int | None = None) -> Det
     if year is not None:
         result.values = year_values(scope, indicator, year)
     return result
-
-
-def _aggregate(indicator: Indicator, values: list[LibraryValue]) -> Stored:
-    if indicator.aggregation == Aggregation.MAX:
-        return Stored(max(v.numerator for v in values), None, len(values), indicator.aggregation)
-    den = sum(v.denominator or 0 for v in values) if indicator.aggregation == Aggregation.RATIO else None
-    return Stored(sum(v.numerator for v in values), den, len(values), indicator.aggregation)
 
 
 def drill_down(page: Detail) -> list[Child]:
@@ -371,12 +327,12 @@ def drill_down(page: Detail) -> list[Child]:
             buckets.setdefault(child.pk, []).append(value)
     result = []
     if own:
-        stored = _aggregate(indicator, own)
+        stored = snapshots.combine(indicator, own)
         result.append(Child(scope, stored, True, False, library_status(indicator, stored.value, page.target)))
     for child in children:
         values = buckets.get(child.pk)
         if values:
-            stored = _aggregate(indicator, values)
+            stored = snapshots.combine(indicator, values)
             # A commune's loans against the province's total say nothing: counts get no status here.
             status = library_status(indicator, stored.value, page.target)
             result.append(Child(child, stored, False, child.has_children, status))

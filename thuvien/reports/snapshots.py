@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Sum
 from django.utils import timezone
 
 from thuvien.network.models import Library
-from thuvien.reports.indicators import measure, scope_libraries
+from thuvien.reports.indicators import aggregate, measure, scope_libraries
 from thuvien.reports.models import Aggregation, Indicator, IndicatorValue, ValueOrigin
 from thuvien.reports.periods import Period
 
@@ -91,33 +91,58 @@ class Stored:
             return self.numerator / self.denominator if self.denominator else None
         return self.numerator
 
+    @classmethod
+    def from_sums(cls, indicator: Indicator, total, denominators, top, count: int) -> Stored:
+        """Build INDICATOR's aggregate from SQL sums: the total, or the maximum, and the denominators' sum."""
+        maximum = indicator.aggregation == Aggregation.MAX
+        ratio = indicator.aggregation == Aggregation.RATIO
+        return cls(top if maximum else total, denominators if ratio else None, count, indicator.aggregation)
+
+
+def combine(indicator: Indicator, values) -> Stored:
+    """Aggregate libraries' own VALUES (anything with numerator and denominator) as INDICATOR does."""
+    numerator, denominator, count = aggregate(indicator, values)
+    return Stored(numerator, denominator, count, indicator.aggregation)
+
 
 def _scoped(scope: Library | None):
     values = IndicatorValue.objects.all()
     return values if scope is None else values.filter(library_path__startswith=scope.path)
 
 
-def series(scope: Library | None, indicators: Iterable[Indicator], years: Iterable[int]) -> dict:
-    """Return {(indicator_id, year): Stored} over SCOPE's subtree, in one grouped query."""
+def series(
+    scope: Library | None, indicators: Iterable[Indicator], years: Iterable[int] | None = None, *,
+    whole_table: bool = False,
+) -> dict:  # fmt: skip
+    """Return {(indicator_id, year): Stored} over SCOPE's subtree for YEARS (every year when None): one query.
+
+    WHOLE_TABLE: most of the table is wanted (every indicator of a province), so read it in one pass.
+    """
     by_id = {i.pk: i for i in indicators}
+    values = _scoped(scope)
+    if whole_table:
+        # The indexes on (indicator, year, path) and (year, path) do not hold the figures: walking one for
+        # every row of a province costs a table look-up per row, 2–3 times a plain scan on SQLite, whose
+        # planner picks them for the GROUP BY order. "+ 0" keeps it off them (a documented SQLite idiom;
+        # PostgreSQL scans such a share of the table anyway).
+        values = values.annotate(
+            ind=ExpressionWrapper(F("indicator_id") + 0, output_field=IntegerField()),
+            yr=ExpressionWrapper(F("year") + 0, output_field=IntegerField()),
+        )
+        key, year = "ind", "yr"
+    else:
+        key, year = "indicator_id", "year"
+    values = values.filter(**{f"{key}__in": list(by_id)})
+    if years is not None:
+        values = values.filter(**{f"{year}__in": list(years)})
     rows = (
-        _scoped(scope)
-        .filter(indicator_id__in=list(by_id), year__in=list(years))
-        .values("indicator_id", "year")
-        .annotate(num=Sum("numerator"), den=Sum("denominator"), top=Max("numerator"), n=Count("id"))
+        values.values_list(key, year)
+        .annotate(Sum("numerator"), Sum("denominator"), Max("numerator"), Count("id"))
         .order_by()
     )
-    result = {}
-    for row in rows:
-        indicator = by_id[row["indicator_id"]]
-        maximum = indicator.aggregation == Aggregation.MAX
-        result[(row["indicator_id"], row["year"])] = Stored(
-            row["top"] if maximum else row["num"],
-            row["den"] if indicator.aggregation == Aggregation.RATIO else None,
-            row["n"],
-            indicator.aggregation,
-        )
-    return result
+    return {
+        (ind, yr): Stored.from_sums(by_id[ind], total, den, top, n) for ind, yr, total, den, top, n in rows
+    }
 
 
 def by_library(scope: Library | None, indicator: Indicator, year: int) -> list[IndicatorValue]:
@@ -141,22 +166,11 @@ def by_child(scope: Library, indicator: Indicator, year: int) -> list[tuple[Libr
             if value.library_path.startswith(child.path):
                 buckets[child.pk].append(value)
                 break
-    result = []
-    for library, key in [(scope, None)] + [(c, c.pk) for c in children]:
-        values = buckets.get(key, [])
-        if not values:
-            continue
-        if indicator.aggregation == Aggregation.MAX:
-            stored = Stored(max(v.numerator for v in values), None, len(values), indicator.aggregation)
-        else:
-            den = (
-                sum(v.denominator or 0 for v in values)
-                if indicator.aggregation == Aggregation.RATIO
-                else None
-            )
-            stored = Stored(sum(v.numerator for v in values), den, len(values), indicator.aggregation)
-        result.append((library, stored))
-    return result
+    return [
+        (library, combine(indicator, buckets[key]))
+        for library, key in [(scope, None)] + [(c, c.pk) for c in children]
+        if buckets.get(key)
+    ]
 
 
 def years_stored(scope: Library | None = None) -> list[int]:
