@@ -286,6 +286,16 @@ def add_staff_member(
     return member
 
 
+def _apply(obj, clean: dict, actor, library, audit_type: str) -> None:
+    """Set CLEAN's fields that differ on OBJ, save it and audit the changed fields' names (nothing if none)."""
+    changed = {k: v for k, v in clean.items() if getattr(obj, k) != v}
+    for key, value in changed.items():
+        setattr(obj, key, value)
+    if changed:
+        obj.save()
+        audit(audit_type, actor=actor, library=library, obj=obj, fields=sorted(changed))
+
+
 @transaction.atomic
 def update_staff_member(member: StaffMember, actor, **fields) -> StaffMember:
     """Change MEMBER's details (any of MEMBER_FIELDS, or ``user``); the library stays."""
@@ -298,18 +308,7 @@ def update_staff_member(member: StaffMember, actor, **fields) -> StaffMember:
     _check_dates(
         clean.get("employed_from", member.employed_from), clean.get("employed_to", member.employed_to)
     )
-    changed = {k: v for k, v in clean.items() if getattr(member, k) != v}
-    for key, value in changed.items():
-        setattr(member, key, value)
-    if changed:
-        member.save()
-        audit(
-            "reports.staff.updated",
-            actor=actor,
-            library=member.library,
-            obj=member,
-            fields=sorted(changed),
-        )
+    _apply(member, clean, actor, member.library, "reports.staff.updated")
     return member
 
 
@@ -438,18 +437,7 @@ def update_course(course: TrainingCourse, actor, **fields) -> TrainingCourse:
     _require(actor, course.organiser)
     clean = _clean_course(fields)
     _check_course_dates(clean.get("starts_on", course.starts_on), clean.get("ends_on", course.ends_on))
-    changed = {k: v for k, v in clean.items() if getattr(course, k) != v}
-    for key, value in changed.items():
-        setattr(course, key, value)
-    if changed:
-        course.save()
-        audit(
-            "reports.course.updated",
-            actor=actor,
-            library=course.organiser,
-            obj=course,
-            fields=sorted(changed),
-        )
+    _apply(course, clean, actor, course.organiser, "reports.course.updated")
     return course
 
 
